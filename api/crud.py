@@ -1,0 +1,103 @@
+"""The five routes every user-owned resource has, written once.
+
+Annotations here are real classes passed in by each resource, so this module
+must not use `from __future__ import annotations`.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
+
+from api.deps import CurrentUser, PagingDep, SessionDep
+from core.crud import DateFilters, OwnedService
+from core.exceptions import Invalid
+from core.schemas import IsoDate
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such object among yours"}}
+
+
+def no_filters() -> None:
+    return None
+
+
+def date_filters(
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
+) -> DateFilters:
+    if date_from and date_to and date_from > date_to:
+        raise Invalid("`from` must not be after `to`", field="from")
+    return DateFilters(date_from=date_from, date_to=date_to)
+
+
+def owned_router(
+    *,
+    prefix: str,
+    tag: str,
+    service: OwnedService[Any, Any],
+    create_schema: type[BaseModel],
+    update_schema: type[BaseModel],
+    out_schema: type[BaseModel],
+    filters: Callable[..., Any] = no_filters,
+) -> APIRouter:
+    router = APIRouter(prefix=prefix, tags=[tag])
+    noun = service.name
+
+    async def present_one(session: Any, user: Any, obj: Any) -> Any:
+        return (await service.present(session, user, [obj]))[0]
+
+    @router.get("/", response_model=list[out_schema], summary=f"List your {tag}")  # type: ignore[valid-type]
+    async def list_objects(
+        session: SessionDep,
+        user: CurrentUser,
+        page: PagingDep,
+        response: Response,
+        list_filters: Annotated[Any, Depends(filters)],
+    ) -> Any:
+        result = await service.list_page(session, user, page, list_filters)
+        response.headers["X-Total-Count"] = str(result.total)
+        return await service.present(session, user, result.items)
+
+    @router.post("/", status_code=201, response_model=out_schema, summary=f"Create a {noun}")
+    async def create_object(session: SessionDep, user: CurrentUser, body: create_schema) -> Any:  # type: ignore[valid-type]
+        return await present_one(session, user, await service.create(session, user, body))
+
+    @router.get(
+        "/{object_id}/", response_model=out_schema, responses=NOT_FOUND, summary=f"Get a {noun}"
+    )
+    async def get_object(session: SessionDep, user: CurrentUser, object_id: int) -> Any:
+        return await present_one(session, user, await service.get(session, user, object_id))
+
+    @router.put(
+        "/{object_id}/", response_model=out_schema, responses=NOT_FOUND, summary=f"Replace a {noun}"
+    )
+    async def replace_object(
+        session: SessionDep,
+        user: CurrentUser,
+        object_id: int,
+        body: create_schema,  # type: ignore[valid-type]
+    ) -> Any:
+        obj = await service.replace(session, user, object_id, body)
+        return await present_one(session, user, obj)
+
+    @router.patch(
+        "/{object_id}/", response_model=out_schema, responses=NOT_FOUND, summary=f"Change a {noun}"
+    )
+    async def update_object(
+        session: SessionDep,
+        user: CurrentUser,
+        object_id: int,
+        body: update_schema,  # type: ignore[valid-type]
+    ) -> Any:
+        obj = await service.update(session, user, object_id, body)
+        return await present_one(session, user, obj)
+
+    @router.delete(
+        "/{object_id}/", status_code=204, responses=NOT_FOUND, summary=f"Delete a {noun}"
+    )
+    async def delete_object(session: SessionDep, user: CurrentUser, object_id: int) -> Response:
+        await service.delete(session, user, object_id)
+        return Response(status_code=204)
+
+    return router

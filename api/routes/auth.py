@@ -1,0 +1,81 @@
+from fastapi import APIRouter, BackgroundTasks, Response
+
+from api.deps import CurrentUser, SessionDep, SettingsDep, TokenDep
+from core.auth import service as auth
+from core.auth.mail import Mailer
+from core.auth.schemas import (
+    LoginRequest,
+    Me,
+    MeUpdate,
+    ResetConfirm,
+    ResetRequest,
+    SignupRequest,
+    TokenAnswer,
+    UserOut,
+)
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+RESET_SUBJECT = "Reset your finbot password"
+RESET_BODY = """Someone (hopefully you) asked to reset the finbot password of {username}.
+
+Open this link within 30 minutes to choose a new one; it works once:
+
+{link}
+
+If it was not you, ignore this e-mail: nothing changes.
+"""
+
+
+@router.post("/signup/", status_code=201, response_model=UserOut)
+async def signup(session: SessionDep, body: SignupRequest) -> UserOut:
+    return UserOut.model_validate(await auth.signup(session, body))
+
+
+@router.post(
+    "/login/",
+    response_model=TokenAnswer,
+    responses={401: {"description": "Wrong credentials"}, 429: {"description": "Locked out"}},
+)
+async def login(session: SessionDep, body: LoginRequest) -> TokenAnswer:
+    try:
+        token = await auth.login(session, body.username, body.password)
+    except auth.LoginFailed:
+        await session.commit()  # the failure counts towards the lockout
+        raise
+    return TokenAnswer(token=token)
+
+
+@router.post("/logout/", status_code=204)
+async def logout(session: SessionDep, _: CurrentUser, token: TokenDep) -> Response:
+    await auth.logout(session, token)
+    return Response(status_code=204)
+
+
+@router.post("/reset-password/", status_code=202)
+async def reset_password(
+    session: SessionDep, settings: SettingsDep, body: ResetRequest, background: BackgroundTasks
+) -> Response:
+    mail = await auth.request_reset(session, body.email)
+    if mail is not None:
+        link = auth.reset_link(settings.public_url, mail.token)
+        body_text = RESET_BODY.format(username=mail.username, link=link)
+        # Sent after the answer, so known and unknown addresses answer alike.
+        background.add_task(Mailer(settings).send, mail.to, RESET_SUBJECT, body_text)
+    return Response(status_code=202)
+
+
+@router.post("/reset-password/confirm/", status_code=204)
+async def reset_password_confirm(session: SessionDep, body: ResetConfirm) -> Response:
+    await auth.confirm_reset(session, body.token, body.new_password)
+    return Response(status_code=204)
+
+
+@router.get("/me/", response_model=Me)
+async def me(user: CurrentUser) -> Me:
+    return Me.model_validate(user)
+
+
+@router.patch("/me/", response_model=Me)
+async def update_me(session: SessionDep, user: CurrentUser, body: MeUpdate) -> Me:
+    return Me.model_validate(await auth.update_me(session, user, body))

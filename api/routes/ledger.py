@@ -1,0 +1,59 @@
+"""Expenses, incomes, budgets and goals: the same five routes each."""
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from api.crud import date_filters, owned_router
+from core.budgets.schemas import Budget, BudgetCreate, BudgetUpdate
+from core.budgets.service import budgets
+from core.crud import DateFilters
+from core.expenses.schemas import Expense, ExpenseCreate, ExpenseFilters, ExpenseUpdate
+from core.expenses.service import expenses
+from core.goals.schemas import Goal, GoalCreate, GoalUpdate
+from core.goals.service import goals
+from core.incomes.schemas import Income, IncomeCreate, IncomeUpdate
+from core.incomes.service import incomes
+
+
+def expense_filters(
+    dates: Annotated[DateFilters, Depends(date_filters)],
+    category: Annotated[str | None, Query(max_length=64)] = None,
+) -> ExpenseFilters:
+    return ExpenseFilters(date_from=dates.date_from, date_to=dates.date_to, category=category)
+
+
+expenses_router = owned_router(
+    prefix="/api/expenses",
+    tag="expenses",
+    service=expenses,
+    create_schema=ExpenseCreate,
+    update_schema=ExpenseUpdate,
+    out_schema=Expense,
+    filters=expense_filters,
+)
+incomes_router = owned_router(
+    prefix="/api/incomes",
+    tag="incomes",
+    service=incomes,
+    create_schema=IncomeCreate,
+    update_schema=IncomeUpdate,
+    out_schema=Income,
+    filters=date_filters,
+)
+budgets_router = owned_router(
+    prefix="/api/budgets",
+    tag="budgets",
+    service=budgets,
+    create_schema=BudgetCreate,
+    update_schema=BudgetUpdate,
+    out_schema=Budget,
+)
+goals_router = owned_router(
+    prefix="/api/goals",
+    tag="goals",
+    service=goals,
+    create_schema=GoalCreate,
+    update_schema=GoalUpdate,
+    out_schema=Goal,
+)

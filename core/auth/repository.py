@@ -1,0 +1,93 @@
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import AuthToken, LoginFailure, PasswordReset, User
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def find_by_login(self, login: str) -> User | None:
+        """The user whose username (any case) or e-mail is `login`."""
+        lowered = login.lower()
+        query = select(User).where(or_(func.lower(User.username) == lowered, User.email == lowered))
+        return (await self.session.execute(query.limit(1))).scalar_one_or_none()
+
+    async def username_taken(self, username: str) -> bool:
+        query = select(User.id).where(func.lower(User.username) == username.lower())
+        return (await self.session.execute(query)).first() is not None
+
+    async def find_by_email(self, email: str) -> User | None:
+        query = select(User).where(User.email == email.lower())
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, user: User) -> User:
+        self.session.add(user)
+        await self.session.flush()
+        return user
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    # Tokens
+
+    async def add_token(self, user_id: int, token_hash: str) -> None:
+        self.session.add(AuthToken(user_id=user_id, token_hash=token_hash))
+        await self.session.flush()
+
+    async def user_for_token(self, token_hash: str) -> User | None:
+        query = (
+            select(User)
+            .join(AuthToken, AuthToken.user_id == User.id)
+            .where(AuthToken.token_hash == token_hash)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def revoke_token(self, token_hash: str) -> None:
+        await self.session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash))
+
+    async def revoke_all_tokens(self, user_id: int) -> None:
+        await self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+
+    # Login failures
+
+    async def failures_since(self, key: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many failures `key` had since `since`, and the oldest of them."""
+        query = select(func.count(), func.min(LoginFailure.at)).where(
+            LoginFailure.key == key, LoginFailure.at >= since
+        )
+        count, oldest = (await self.session.execute(query)).one()
+        return int(count), oldest
+
+    async def add_failure(self, key: str) -> None:
+        self.session.add(LoginFailure(key=key))
+        await self.session.flush()
+
+    async def clear_failures(self, key: str, before: datetime | None = None) -> None:
+        query = delete(LoginFailure).where(LoginFailure.key == key)
+        if before is not None:
+            query = query.where(LoginFailure.at < before)
+        await self.session.execute(query)
+
+    # Password resets
+
+    async def add_reset(self, reset: PasswordReset) -> None:
+        self.session.add(reset)
+        await self.session.flush()
+
+    async def find_reset(self, token_hash: str) -> PasswordReset | None:
+        query = select(PasswordReset).where(PasswordReset.token_hash == token_hash)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def use_all_resets(self, user_id: int, at: datetime) -> None:
+        await self.session.execute(
+            update(PasswordReset)
+            .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+            .values(used_at=at)
+        )

@@ -1,0 +1,150 @@
+"""Accounts, sessions (bearer tokens), login lockout and password resets."""
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.passwords import hash_password, verify_password
+from core.auth.repository import UserRepository
+from core.auth.schemas import MeUpdate, SignupRequest
+from core.exceptions import Conflict, Invalid, RateLimited, Unauthorized
+from core.models import PasswordReset, User
+from core.models.base import utcnow
+
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+RESET_VALIDITY = timedelta(minutes=30)
+
+
+def token_digest(token: str) -> str:
+    """Tokens are stored as their SHA-256: a leaked table reveals no usable token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def signup(session: AsyncSession, data: SignupRequest) -> User:
+    users = UserRepository(session)
+    email = data.email.lower()
+    if await users.username_taken(data.username):
+        raise Conflict("username already taken")
+    if await users.find_by_email(email) is not None:
+        raise Conflict("e-mail already registered")
+    user = User(
+        username=data.username, email=email, password_hash=await hash_password(data.password)
+    )
+    try:
+        return await users.add(user)
+    except IntegrityError as error:  # a concurrent signup won the race
+        raise Conflict("username or e-mail already registered") from error
+
+
+async def issue_token(session: AsyncSession, user: User) -> str:
+    token = new_token()
+    await UserRepository(session).add_token(user.id, token_digest(token))
+    return token
+
+
+class InvalidResetToken(Invalid):
+    def __init__(self) -> None:
+        super().__init__("reset link is invalid, used or expired", field="token")
+
+
+class LoginFailed(Unauthorized):
+    """Wrong credentials. The failure was recorded and must be committed."""
+
+
+async def login(session: AsyncSession, login_name: str, password: str) -> str:
+    users = UserRepository(session)
+    user = await users.find_by_login(login_name)
+    # Keyed by the account when there is one, so username and e-mail share a count.
+    key = (user.username if user else login_name).lower()
+    now = utcnow()
+    window_start = now - LOCKOUT_WINDOW
+    failures, oldest = await users.failures_since(key, window_start)
+    if failures >= LOCKOUT_FAILURES and oldest is not None:
+        wait = (oldest + LOCKOUT_WINDOW - now).total_seconds()
+        raise RateLimited("too many failed logins; try again later", math.ceil(max(wait, 1)))
+    if user is None or not await verify_password(user.password_hash, password):
+        await users.clear_failures(key, before=window_start)
+        await users.add_failure(key)
+        raise LoginFailed("wrong username or password")
+    await users.clear_failures(key)
+    return await issue_token(session, user)
+
+
+async def authenticate(session: AsyncSession, token: str) -> User:
+    user = await UserRepository(session).user_for_token(token_digest(token))
+    if user is None:
+        raise Unauthorized("invalid or expired token")
+    return user
+
+
+async def logout(session: AsyncSession, token: str) -> None:
+    await UserRepository(session).revoke_token(token_digest(token))
+
+
+@dataclass(frozen=True)
+class ResetMail:
+    to: str
+    username: str
+    token: str
+
+
+async def request_reset(session: AsyncSession, email: str) -> ResetMail | None:
+    """A single-use reset token for that address, or None for an unknown one."""
+    user = await UserRepository(session).find_by_email(email.strip())
+    if user is None or user.email is None:
+        return None
+    token = new_token()
+    await UserRepository(session).add_reset(
+        PasswordReset(
+            user_id=user.id, token_hash=token_digest(token), expires_at=utcnow() + RESET_VALIDITY
+        )
+    )
+    return ResetMail(to=user.email, username=user.username, token=token)
+
+
+async def confirm_reset(session: AsyncSession, token: str, new_password: str) -> None:
+    users = UserRepository(session)
+    reset = await users.find_reset(token_digest(token))
+    now = utcnow()
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise InvalidResetToken()
+    user = await users.get(reset.user_id)
+    if user is None:
+        raise InvalidResetToken()
+    user.password_hash = await hash_password(new_password)
+    await users.use_all_resets(user.id, now)
+    await users.revoke_all_tokens(user.id)
+    await users.clear_failures(user.username.lower())
+    await users.flush()
+
+
+async def update_me(session: AsyncSession, user: User, changes: MeUpdate) -> User:
+    users = UserRepository(session)
+    values = changes.model_dump(exclude_unset=True, exclude_none=True)
+    if "email" in values:
+        email = values["email"].lower()
+        other = await users.find_by_email(email)
+        if other is not None and other.id != user.id:
+            raise Conflict("e-mail already registered")
+        values["email"] = email
+    for name, value in values.items():
+        setattr(user, name, value)
+    try:
+        await users.flush()
+    except IntegrityError as error:
+        raise Conflict("e-mail already registered") from error
+    return user
+
+
+def reset_link(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/reset-password?token={token}"

@@ -1,0 +1,28 @@
+from typing import Literal
+
+from core.money import Money, PositiveMoney
+from core.schemas import Name, OutSchema, Schema
+
+Period = Literal["daily", "weekly", "monthly", "yearly"]
+
+
+class BudgetCreate(Schema):
+    category: Name
+    limit: PositiveMoney
+    period: Period
+
+
+class BudgetUpdate(Schema):
+    category: Name | None = None
+    limit: PositiveMoney | None = None
+    period: Period | None = None
+
+
+class Budget(OutSchema):
+    id: int
+    user_id: int
+    category: str
+    limit: Money
+    period: Period
+    spent: Money
+    remaining: Money  # negative once the limit is overrun

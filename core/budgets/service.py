@@ -1,0 +1,38 @@
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.budgets.repository import BudgetRepository
+from core.budgets.schemas import Budget as BudgetOut
+from core.budgets.schemas import BudgetCreate
+from core.crud import OwnedService
+from core.models import Budget, User
+from core.periods import local_today
+
+
+class BudgetService(OwnedService[Budget, BudgetCreate]):
+    name = "budget"
+    repository_class = BudgetRepository
+    create_schema = BudgetCreate
+    out_schema = BudgetOut
+
+    async def present(
+        self, session: AsyncSession, user: User, objects: list[Budget]
+    ) -> list[BaseModel]:
+        spent = await BudgetRepository(session).spent(
+            [budget.id for budget in objects], local_today(user.timezone)
+        )
+        return [
+            BudgetOut(
+                id=budget.id,
+                user_id=budget.user_id,
+                category=budget.category,
+                limit=budget.limit,
+                period=budget.period,
+                spent=spent[budget.id],
+                remaining=budget.limit - spent[budget.id],
+            )
+            for budget in objects
+        ]
+
+
+budgets = BudgetService()

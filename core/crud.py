@@ -1,0 +1,183 @@
+"""What every user-owned resource shares: the repository and service of its five routes."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, func, over, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.exceptions import NotFound
+from core.models import Base, User
+
+ModelT = TypeVar("ModelT", bound=Base)
+CreateT = TypeVar("CreateT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Page(Generic[ModelT]):
+    """One page of a list and the total it was cut from (X-Total-Count)."""
+
+    items: list[ModelT]
+    total: int
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int = 100
+    offset: int = 0
+
+
+class OwnedRepository(Generic[ModelT]):
+    """Queries on a table whose rows belong to one user (a `user_id` column)."""
+
+    model: ClassVar[type[Any]]
+    # Newest first; the primary key breaks ties in creation order.
+    newest_first: ClassVar[tuple[str, ...]] = ("id",)
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int, object_id: int) -> ModelT | None:
+        query = select(self.model).where(self.model.user_id == user_id, self.model.id == object_id)
+        obj: ModelT | None = (await self.session.execute(query)).scalar_one_or_none()
+        return obj
+
+    def conditions(self, filters: Any) -> list[ColumnElement[bool]]:
+        """The WHERE terms for a resource's list filters; none by default."""
+        return []
+
+    async def list_page(self, user_id: int, paging: Paging, filters: Any = None) -> Page[ModelT]:
+        conditions = self.conditions(filters) if filters is not None else []
+        order = [getattr(self.model, column).desc() for column in self.newest_first]
+        # The window count gives the total in the same round trip as the page.
+        query = (
+            select(self.model, over(func.count()).label("total"))
+            .where(self.model.user_id == user_id, *conditions)
+            .order_by(*order)
+            .limit(paging.limit)
+            .offset(paging.offset)
+        )
+        rows = (await self.session.execute(query)).all()
+        if rows:
+            return Page(items=[row[0] for row in rows], total=rows[0].total)
+        total = await self.count(user_id, conditions) if paging.offset else 0
+        return Page(items=[], total=total)
+
+    async def count(self, user_id: int, conditions: list[ColumnElement[bool]]) -> int:
+        query = (
+            select(func.count())
+            .select_from(self.model)
+            .where(self.model.user_id == user_id, *conditions)
+        )
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def add(self, obj: ModelT) -> ModelT:
+        self.session.add(obj)
+        await self.session.flush()
+        return obj
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def remove(self, obj: ModelT) -> None:
+        await self.session.delete(obj)
+
+
+@dataclass(frozen=True)
+class DateFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class DatedRepository(OwnedRepository[ModelT]):
+    """Rows with a `date`: newest date first, filtered by an inclusive date range."""
+
+    newest_first = ("date", "id")
+
+    def conditions(self, filters: DateFilters) -> list[ColumnElement[bool]]:
+        terms: list[ColumnElement[bool]] = []
+        if filters.date_from is not None:
+            terms.append(self.model.date >= filters.date_from)
+        if filters.date_to is not None:
+            terms.append(self.model.date <= filters.date_to)
+        return terms
+
+
+class OwnedService(Generic[ModelT, CreateT]):
+    """Create, read, replace, patch and delete a user's objects; never commits."""
+
+    name: ClassVar[str]
+    repository_class: ClassVar[type[OwnedRepository[Any]]]
+    create_schema: ClassVar[type[BaseModel]]
+    out_schema: ClassVar[type[BaseModel]]
+
+    async def present(
+        self, session: AsyncSession, user: User, objects: list[ModelT]
+    ) -> list[BaseModel]:
+        """The answer bodies for these objects (budgets add what they computed)."""
+        return [self.out_schema.model_validate(obj) for obj in objects]
+
+    def repository(self, session: AsyncSession) -> OwnedRepository[ModelT]:
+        return self.repository_class(session)
+
+    async def get(self, session: AsyncSession, user: User, object_id: int) -> ModelT:
+        obj = await self.repository(session).get(user.id, object_id)
+        if obj is None:
+            raise NotFound(self.name)
+        return obj
+
+    async def list_page(
+        self,
+        session: AsyncSession,
+        user: User,
+        paging: Paging,
+        filters: Any = None,
+    ) -> Page[ModelT]:
+        return await self.repository(session).list_page(user.id, paging, filters)
+
+    def defaults(self, user: User) -> dict[str, Any]:
+        """Values filled in for fields a create or replace leaves out."""
+        return {}
+
+    async def create(self, session: AsyncSession, user: User, data: CreateT) -> ModelT:
+        values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
+        obj = self.repository_class.model(user_id=user.id, **values)
+        await self.repository(session).add(obj)
+        await self.after_change(session, user, obj)
+        return obj
+
+    async def replace(
+        self, session: AsyncSession, user: User, object_id: int, data: CreateT
+    ) -> ModelT:
+        obj = await self.get(session, user, object_id)
+        values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
+        return await self._apply(session, user, obj, values)
+
+    async def update(
+        self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
+    ) -> ModelT:
+        """PATCH: the changes merged over the stored object, then validated whole."""
+        obj = await self.get(session, user, object_id)
+        current = {name: getattr(obj, name) for name in self.create_schema.model_fields}
+        merged = self.create_schema.model_validate(
+            {**current, **changes.model_dump(exclude_unset=True)}
+        )
+        return await self._apply(session, user, obj, merged.model_dump(exclude_none=True))
+
+    async def _apply(
+        self, session: AsyncSession, user: User, obj: ModelT, values: dict[str, Any]
+    ) -> ModelT:
+        for name, value in values.items():
+            setattr(obj, name, value)
+        await self.repository(session).flush()
+        await self.after_change(session, user, obj)
+        return obj
+
+    async def delete(self, session: AsyncSession, user: User, object_id: int) -> None:
+        obj = await self.get(session, user, object_id)
+        await self.repository(session).remove(obj)
+
+    async def after_change(self, session: AsyncSession, user: User, obj: ModelT) -> None:
+        """Hook for rules that follow a write (budget alerts follow expenses)."""

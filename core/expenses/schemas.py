@@ -1,0 +1,34 @@
+from dataclasses import dataclass
+from datetime import date
+
+from core.crud import DateFilters
+from core.money import Money, PositiveMoney
+from core.schemas import Description, IsoDate, Name, OutSchema, Schema
+
+
+class ExpenseCreate(Schema):
+    category: Name
+    amount: PositiveMoney
+    date: IsoDate | None = None  # today, in the user's timezone, when left out
+    description: Description = ""
+
+
+class ExpenseUpdate(Schema):
+    category: Name | None = None
+    amount: PositiveMoney | None = None
+    date: IsoDate | None = None
+    description: Description | None = None
+
+
+class Expense(OutSchema):
+    id: int
+    user_id: int
+    category: str
+    amount: Money
+    date: date
+    description: str
+
+
+@dataclass(frozen=True)
+class ExpenseFilters(DateFilters):
+    category: str | None = None

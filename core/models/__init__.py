@@ -1,0 +1,18 @@
+"""Every table, imported here so that Base.metadata knows them all."""
+
+from core.models.base import Base
+from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
+from core.models.users import AuthToken, LoginFailure, PasswordReset, User
+
+__all__ = [
+    "PERIODS",
+    "AuthToken",
+    "Base",
+    "Budget",
+    "Expense",
+    "Goal",
+    "Income",
+    "LoginFailure",
+    "PasswordReset",
+    "User",
+]

@@ -1,0 +1,32 @@
+"""Budget periods and "today" in a person's own timezone."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+DateRange = tuple[date, date]
+
+
+def local_today(timezone: str, now: datetime | None = None) -> date:
+    moment = now or datetime.now(UTC)
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def period_range(period: str, day: date) -> DateRange:
+    """The [first, last] day of the daily/weekly/monthly/yearly period holding `day`."""
+    if period == "daily":
+        return day, day
+    if period == "weekly":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if period == "monthly":
+        start = day.replace(day=1)
+        next_month = (start + timedelta(days=32)).replace(day=1)
+        return start, next_month - timedelta(days=1)
+    if period == "yearly":
+        return day.replace(month=1, day=1), day.replace(month=12, day=31)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def previous_period_range(period: str, day: date) -> DateRange:
+    start, _ = period_range(period, day)
+    return period_range(period, start - timedelta(days=1))

@@ -1,0 +1,21 @@
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.money import Money
+
+
+class CategoryTotal(BaseModel):
+    category: str
+    total: Money
+
+
+class Summary(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: date = Field(serialization_alias="from")
+    date_to: date = Field(serialization_alias="to")
+    total_income: Money
+    total_expenses: Money
+    net: Money
+    by_category: list[CategoryTotal]

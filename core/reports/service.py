@@ -1,0 +1,38 @@
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.exceptions import Invalid
+from core.models import User
+from core.periods import local_today, period_range
+from core.reports.repository import ReportRepository
+from core.reports.schemas import CategoryTotal, Summary
+
+
+async def summary(
+    session: AsyncSession, user: User, date_from: date | None, date_to: date | None
+) -> Summary:
+    """Income, spending and net over [from, to], both inclusive.
+
+    Neither bound: the current calendar month. Only `from`: up to today. Only
+    `to`: from the first of that month.
+    """
+    today = local_today(user.timezone)
+    if date_from is None and date_to is None:
+        start, end = period_range("monthly", today)
+    else:
+        start = date_from or period_range("monthly", date_to or today)[0]
+        end = date_to or max(start, today)
+    if start > end:
+        raise Invalid("`from` must not be after `to`", field="from")
+    repository = ReportRepository(session)
+    income, spent = await repository.totals(user.id, start, end)
+    by_category = await repository.expenses_by_category(user.id, start, end)
+    return Summary(
+        date_from=start,
+        date_to=end,
+        total_income=income,
+        total_expenses=spent,
+        net=income - spent,
+        by_category=[CategoryTotal(category=c, total=t) for c, t in by_category],
+    )

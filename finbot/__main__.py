@@ -1,0 +1,3 @@
+from finbot.cli import main
+
+main()
