@@ -7,7 +7,7 @@ must not use `from __future__ import annotations`.
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, PagingDep, SessionDep
@@ -15,6 +15,8 @@ from core.crud import DateFilters, OwnedService
 from core.exceptions import Invalid
 from core.schemas import IsoDate
 
+# Bounded so that no id overflows a database integer column.
+ObjectId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such object among yours"}}
 
 
@@ -66,7 +68,7 @@ def owned_router(
     @router.get(
         "/{object_id}/", response_model=out_schema, responses=NOT_FOUND, summary=f"Get a {noun}"
     )
-    async def get_object(session: SessionDep, user: CurrentUser, object_id: int) -> Any:
+    async def get_object(session: SessionDep, user: CurrentUser, object_id: ObjectId) -> Any:
         return await present_one(session, user, await service.get(session, user, object_id))
 
     @router.put(
@@ -75,7 +77,7 @@ def owned_router(
     async def replace_object(
         session: SessionDep,
         user: CurrentUser,
-        object_id: int,
+        object_id: ObjectId,
         body: create_schema,  # type: ignore[valid-type]
     ) -> Any:
         obj = await service.replace(session, user, object_id, body)
@@ -87,7 +89,7 @@ def owned_router(
     async def update_object(
         session: SessionDep,
         user: CurrentUser,
-        object_id: int,
+        object_id: ObjectId,
         body: update_schema,  # type: ignore[valid-type]
     ) -> Any:
         obj = await service.update(session, user, object_id, body)
@@ -96,7 +98,9 @@ def owned_router(
     @router.delete(
         "/{object_id}/", status_code=204, responses=NOT_FOUND, summary=f"Delete a {noun}"
     )
-    async def delete_object(session: SessionDep, user: CurrentUser, object_id: int) -> Response:
+    async def delete_object(
+        session: SessionDep, user: CurrentUser, object_id: ObjectId
+    ) -> Response:
         await service.delete(session, user, object_id)
         return Response(status_code=204)
 

@@ -4,7 +4,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -18,9 +18,23 @@ def _iso_date_only(value: Any) -> Any:
     return value
 
 
+def _storable_text(value: str) -> str:
+    # NUL and lone surrogates pass JSON and pydantic but no database stores them.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+StorableText = AfterValidator(_storable_text)
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Description = Annotated[str, StringConstraints(max_length=1000)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), StorableText
+]
+Description = Annotated[str, StringConstraints(max_length=1000), StorableText]
 
 
 class Schema(BaseModel):

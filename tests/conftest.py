@@ -57,6 +57,15 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         asyncio.run(_admin_execute(TEST_DATABASE_URL, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
+def free_port_url() -> str:
+    """host:port where nothing listens."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"
+
+
 async def clean_database(database: Database) -> None:
     """Empty every table, so each test starts from nothing."""
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]

@@ -14,11 +14,12 @@ from core.goals.schemas import Goal, GoalCreate, GoalUpdate
 from core.goals.service import goals
 from core.incomes.schemas import Income, IncomeCreate, IncomeUpdate
 from core.incomes.service import incomes
+from core.schemas import Name
 
 
 def expense_filters(
     dates: Annotated[DateFilters, Depends(date_filters)],
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[Name | None, Query()] = None,
 ) -> ExpenseFilters:
     return ExpenseFilters(date_from=dates.date_from, date_to=dates.date_to, category=category)
 

@@ -3,7 +3,7 @@ from typing import Annotated
 from pydantic import AfterValidator, EmailStr, StringConstraints
 
 from core.currencies import is_currency
-from core.schemas import OutSchema, Schema
+from core.schemas import OutSchema, Schema, StorableText
 from core.timezones import is_timezone
 
 Username = Annotated[
@@ -33,14 +33,19 @@ Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_know
 Currency = Annotated[str, StringConstraints(max_length=3), AfterValidator(_known_currency)]
 
 
+Email = Annotated[EmailStr, StorableText]
+
+
 class SignupRequest(Schema):
     username: Username
-    email: EmailStr
+    email: Email
     password: Password
 
 
 class LoginRequest(Schema):
-    username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    username: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), StorableText
+    ]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
@@ -49,7 +54,9 @@ class TokenAnswer(Schema):
 
 
 class ResetRequest(Schema):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), StorableText
+    ]
 
 
 class ResetConfirm(Schema):
@@ -58,7 +65,7 @@ class ResetConfirm(Schema):
 
 
 class MeUpdate(Schema):
-    email: EmailStr | None = None
+    email: Email | None = None
     timezone: Timezone | None = None
     currency: Currency | None = None
 
