@@ -20,11 +20,11 @@ ObjectId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such object among yours"}}
 
 
-def no_filters() -> None:
+async def no_filters() -> None:
     return None
 
 
-def date_filters(
+async def date_filters(
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> DateFilters:

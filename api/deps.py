@@ -14,23 +14,21 @@ from core.db import Database
 from core.exceptions import Unauthorized
 from core.models import User
 
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the answer is sent."""
-    database = get_database(request)
-    async with database.session(write=request.method not in READ_ONLY_METHODS) as session:
+    database: Database = request.app.state.database
+    async with database.session() as session:
         yield session
 
 
@@ -42,7 +40,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="The token from POST /api/auth/login/")
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
@@ -60,7 +58,7 @@ async def current_user(session: SessionDep, token: TokenDep) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> Paging:

@@ -1,5 +1,6 @@
 """Engine, sessions and the one transaction per unit of work."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,23 +13,30 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
-# Execution option that asks SQLite for the write lock when the transaction starts.
-SQLITE_IMMEDIATE = "finbot_sqlite_immediate"
+# Keys in a pooled SQLite connection's info dict.
+_HOLDS_WRITER = "finbot_holds_writer"
+_IN_WRITE = "finbot_in_write_transaction"
+_READ_PREFIXES = ("SELECT", "PRAGMA", "WITH")
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, a busy timeout, and transactions we begin ourselves.
+    """WAL, foreign keys, and one writer at a time without SQLite's polling.
 
-    pysqlite's own implicit BEGIN is deferred: a transaction that reads and then
-    writes fails at once with "database is locked" when another writer got in
-    between. Writers therefore start with BEGIN IMMEDIATE and wait their turn
-    (busy_timeout); readers keep a plain BEGIN and never block in WAL mode.
+    SQLite allows one writer. A deferred transaction that reads and then writes
+    fails at once ("database is locked") when another writer committed in
+    between, and writers that collide wait in a busy handler that sleeps and
+    polls. So: statements run in autocommit until the first write; that write
+    first takes an in-process asyncio lock, then BEGIN IMMEDIATE, and the lock
+    is released when the connection goes back to the pool. Reads never wait;
+    writers queue in order; busy_timeout still covers other processes.
     """
+    writer = asyncio.Lock()
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -36,20 +44,39 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get(SQLITE_IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _begin_write(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+        info = conn.info
+        if info.get(_IN_WRITE) or statement.lstrip()[:6].upper().startswith(_READ_PREFIXES):
+            return
+        if not info.get(_HOLDS_WRITER):
+            await_only(writer.acquire())
+            info[_HOLDS_WRITER] = True
+        cursor.execute("BEGIN IMMEDIATE")
+        info[_IN_WRITE] = True
+
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _end_write(conn: Connection) -> None:
+        conn.info.pop(_IN_WRITE, None)
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _release_writer(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(_HOLDS_WRITER, False):
+            writer.release()
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # A fixed pool and no overflow: overflow connections are closed as soon as
+    # they are returned, so a busy API would open (and TLS-negotiate) a new
+    # connection per request. Requests wait for a pooled one instead.
+    kwargs.setdefault("max_overflow", 0)
     if url.startswith("sqlite"):
+        kwargs.setdefault("pool_size", 8)
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine
     kwargs.setdefault("pool_size", 20)
-    kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_timeout", 10)
     return create_async_engine(url, **kwargs)
 
@@ -62,11 +89,9 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
-    async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+    async def session(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back on error."""
         async with self.sessionmaker() as session:
-            if write and self.is_sqlite:
-                await session.connection(execution_options={SQLITE_IMMEDIATE: True})
             try:
                 yield session
                 await session.commit()

@@ -144,7 +144,7 @@ async def test_password_is_stored_as_argon2id(app, alice):
 
     from core.models import AuthToken, User
 
-    async with app.state.database.session(write=False) as session:
+    async with app.state.database.session() as session:
         user = (await session.execute(select(User))).scalar_one()
         stored_tokens = (await session.execute(select(AuthToken.token_hash))).scalars().all()
     assert user.password_hash.startswith("$argon2id$")

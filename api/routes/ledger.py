@@ -17,7 +17,7 @@ from core.incomes.service import incomes
 from core.schemas import Name
 
 
-def expense_filters(
+async def expense_filters(
     dates: Annotated[DateFilters, Depends(date_filters)],
     category: Annotated[Name | None, Query()] = None,
 ) -> ExpenseFilters:

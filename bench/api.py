@@ -1,0 +1,173 @@
+"""Throughput of `finbot serve` against a bare Starlette app doing the same SQL.
+
+50 concurrent clients, a mix of POST /api/expenses/ and GET /api/expenses/ (one
+list for every two creates), on SQLite and on PostgreSQL. Prints requests/s and
+p50/p99 latency for both, and finbot's throughput as a ratio of the bare app's
+(median of repeats). Usage: python bench/api.py [--requests N] [--repeats R]
+[--postgres URL]
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import BIN, clean_env, drive, free_port, median, percentile, start, stop
+from migrations import upgrade
+
+CLIENTS = 50
+
+
+async def load(
+    url: str, headers: dict[str, str], requests: int, prefix: str = "/api"
+) -> tuple[float, list[float]]:
+    # aiohttp as the load client: httpx itself saturates a core before the servers do.
+    connector = aiohttp.TCPConnector(limit=CLIENTS)
+    async with aiohttp.ClientSession(url, headers=headers, connector=connector) as http:
+
+        async def one(n: int) -> None:
+            if n % 3 == 2:
+                async with http.get(f"{prefix}/expenses/?limit=20") as answer:
+                    assert answer.status == 200, await answer.text()
+                    await answer.read()
+            else:
+                body = {"category": "bench", "amount": "12.34", "date": "2026-11-01"}
+                async with http.post(f"{prefix}/expenses/", json=body) as answer:
+                    assert answer.status == 201, await answer.text()
+                    await answer.read()
+
+        await drive(CLIENTS, 100, one)  # warm-up: connections, caches
+        return await drive(CLIENTS, requests, one)
+
+
+def finbot_headers(url: str) -> dict[str, str]:
+    name = f"bench{uuid.uuid4().hex[:8]}"
+    password = "bench password"
+    httpx.post(
+        f"{url}/api/auth/signup/",
+        json={"username": name, "email": f"{name}@example.org", "password": password},
+    ).raise_for_status()
+    token = httpx.post(
+        f"{url}/api/auth/login/", json={"username": name, "password": password}
+    ).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def run_backend(
+    label: str, finbot_url: str, bare_url: str, workdir: Path, args: argparse.Namespace
+) -> None:
+    upgrade(finbot_url)
+    port = free_port()
+    finbot = start(
+        [str(BIN / "finbot"), "serve", "--port", str(port)],
+        workdir,
+        clean_env(FINBOT_DATABASE_URL=finbot_url, FINBOT_LOG_LEVEL="warning"),
+        f"http://127.0.0.1:{port}/healthz",
+    )
+    try:
+        headers = finbot_headers(f"http://127.0.0.1:{port}")
+        user_id = httpx.get(f"http://127.0.0.1:{port}/api/auth/me/", headers=headers).json()["id"]
+        bare_port = free_port()
+        bare = start(
+            [
+                str(BIN / "uvicorn"),
+                "bench.bare_app:app",
+                "--port",
+                str(bare_port),
+                "--log-level",
+                "warning",
+            ],
+            workdir,
+            clean_env(
+                BENCH_BARE_URL=bare_url,
+                BENCH_BARE_USER_ID=str(user_id),
+                PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+            ),
+            f"http://127.0.0.1:{bare_port}/plain/expenses/",
+        )
+        try:
+            bare_url_base = f"http://127.0.0.1:{bare_port}"
+            runs: dict[str, Callable[[], tuple[float, list[float]]]] = {
+                "finbot": lambda: asyncio.run(
+                    load(f"http://127.0.0.1:{port}", headers, args.requests)
+                ),
+                # The same SQL finbot runs: token lookup, then INSERT or SELECT, one transaction.
+                "bare": lambda: asyncio.run(load(bare_url_base, headers, args.requests)),
+                # Only the INSERT or SELECT, autocommit: the floor.
+                "bare-sql": lambda: asyncio.run(
+                    load(bare_url_base, {}, args.requests, prefix="/plain")
+                ),
+            }
+            results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name in runs}
+            for _ in range(args.repeats):
+                # Interleaved, so that drift (the table growing) hits all alike.
+                for name, run in runs.items():
+                    results[name].append(run())
+        finally:
+            stop(bare)
+    finally:
+        stop(finbot)
+
+    summary = {}
+    for name, measured in results.items():
+        rate = median([r for r, _ in measured])
+        p50 = median([percentile(lat, 0.50) for _, lat in measured]) * 1000
+        p99 = median([percentile(lat, 0.99) for _, lat in measured]) * 1000
+        summary[name] = rate
+        print(f"{label:10} {name:8} {rate:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
+    for baseline in ("bare", "bare-sql"):
+        ratio = summary["finbot"] / summary[baseline]
+        print(f"{label:10} ratio    {ratio:.2f} (finbot / {baseline}, throughput)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(os.environ.get("BENCH_WORKDIR", tmp))
+        db = workdir / "bench.db"
+        run_backend("sqlite", f"sqlite+aiosqlite:///{db}", f"sqlite:///{db}", workdir, args)
+
+        name = f"finbot_bench_{uuid.uuid4().hex[:8]}"
+
+        async def admin(sql: str) -> None:
+            conn = await asyncpg.connect(args.postgres)
+            try:
+                await conn.execute(sql)
+            finally:
+                await conn.close()
+
+        try:
+            asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+        except (OSError, asyncpg.PostgresError) as error:
+            print(f"postgresql skipped: {error}")
+            return
+        base = args.postgres.rsplit("/", 1)[0]
+        try:
+            run_backend(
+                "postgresql",
+                f"postgresql+asyncpg://{base.split('://', 1)[1]}/{name}",
+                f"{base}/{name}",
+                workdir,
+                args,
+            )
+        finally:
+            asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
