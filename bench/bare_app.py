@@ -10,7 +10,7 @@ Two routes, so that the report can show both comparisons:
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from decimal import Decimal
@@ -125,7 +125,7 @@ async def _postgres(request: Request, body: Any, with_auth: bool) -> Any:
     return result
 
 
-def endpoint(with_auth: bool):  # type: ignore[no-untyped-def]
+def endpoint(with_auth: bool) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def expenses(request: Request) -> JSONResponse:
         body = None
         if request.method == "POST":

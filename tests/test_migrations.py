@@ -5,13 +5,14 @@ import warnings
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core.models import Base, User
 
 
 async def test_migrations_match_the_models(app):
-    def diff(connection):  # type: ignore[no-untyped-def]
+    def diff(connection: Connection) -> list[object]:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         with warnings.catch_warnings():
             # SQLite cannot reflect expression indexes; alembic says so and skips them.
