@@ -5,11 +5,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import install_error_handlers
-from api.routes import auth, health, ledger, reports
+from api.routes import auth, health, ledger, notifications, reports
 from core.config import Settings
 from core.db import Database
+from core.logs import install_log_redaction
+from core.notifications.bus import NotificationBus
+from core.notifications.service import take_pending
 
 log = logging.getLogger("finbot.api")
 
@@ -17,10 +21,19 @@ log = logging.getLogger("finbot.api")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database(settings.database_url)
+    bus = NotificationBus(settings.redis_url)
+
+    async def push_notifications(session: AsyncSession) -> None:
+        await bus.publish(take_pending(session))
+
+    database.after_commit(push_notifications)
+    install_log_redaction()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await bus.start()
         yield
+        await bus.stop()
         await database.dispose()
 
     app = FastAPI(
@@ -31,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.bus = bus
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
@@ -42,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(reports.router)
+    app.include_router(notifications.router)
     return app

@@ -1,7 +1,8 @@
 """Engine, sessions and the one transaction per unit of work."""
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.util import await_only
+
+log = logging.getLogger("finbot.db")
+CommitHook = Callable[[AsyncSession], Awaitable[None]]
 
 # Keys in a pooled SQLite connection's info dict.
 _HOLDS_WRITER = "finbot_holds_writer"
@@ -87,6 +91,14 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self.is_sqlite = url.startswith("sqlite")
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._after_commit: list[CommitHook] = []
+
+    def after_commit(self, hook: "CommitHook") -> None:
+        """Run `hook(session)` after each successful commit of `session()`.
+
+        For side effects that must not outrun the data (pushing notifications).
+        """
+        self._after_commit.append(hook)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -97,7 +109,13 @@ class Database:
                 await session.commit()
             except BaseException:
                 await session.rollback()
+                session.info.clear()  # nothing made in there may leak out
                 raise
+            for hook in self._after_commit:
+                try:
+                    await hook(session)
+                except Exception:  # the data is committed; a failed side effect is logged
+                    log.exception("after-commit hook failed")
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

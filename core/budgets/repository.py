@@ -11,6 +11,14 @@ from core.periods import period_range
 class BudgetRepository(OwnedRepository[Budget]):
     model = Budget
 
+    async def for_category(self, user_id: int, category: str, lock: bool = False) -> list[Budget]:
+        query = select(Budget).where(
+            Budget.user_id == user_id, func.lower(Budget.category) == category.lower()
+        )
+        if lock:
+            query = query.with_for_update()
+        return list((await self.session.execute(query.order_by(Budget.id))).scalars())
+
     async def spent(self, budget_ids: list[int], today: date) -> dict[int, Decimal]:
         """What each budget's category spent in the period that holds `today`.
 

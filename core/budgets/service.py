@@ -1,6 +1,7 @@
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.budgets.alerts import check_budgets
 from core.budgets.repository import BudgetRepository
 from core.budgets.schemas import Budget as BudgetOut
 from core.budgets.schemas import BudgetCreate
@@ -33,6 +34,10 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
             )
             for budget in objects
         ]
+
+    async def after_change(self, session: AsyncSession, user: User, obj: Budget) -> None:
+        # A budget created or lowered under spending that already crossed a line.
+        await check_budgets(session, user, [obj])
 
 
 budgets = BudgetService()

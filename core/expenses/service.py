@@ -1,5 +1,8 @@
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.budgets.alerts import check_category
 from core.crud import OwnedService
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import Expense as ExpenseOut
@@ -16,6 +19,9 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
 
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
+
+    async def after_change(self, session: AsyncSession, user: User, obj: Expense) -> None:
+        await check_category(session, user, obj.category)
 
 
 expenses = ExpenseService()

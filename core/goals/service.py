@@ -1,8 +1,11 @@
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core.crud import OwnedService
 from core.goals.repository import GoalRepository
 from core.goals.schemas import Goal as GoalOut
 from core.goals.schemas import GoalCreate
-from core.models import Goal
+from core.models import Goal, User
+from core.notifications.service import notify
 
 
 class GoalService(OwnedService[Goal, GoalCreate]):
@@ -10,6 +13,18 @@ class GoalService(OwnedService[Goal, GoalCreate]):
     repository_class = GoalRepository
     create_schema = GoalCreate
     out_schema = GoalOut
+
+    async def after_change(self, session: AsyncSession, user: User, obj: Goal) -> None:
+        if obj.saved_amount >= obj.target_amount:
+            what = obj.description or "your goal"
+            await notify(
+                session,
+                user.id,
+                "goal",
+                f"Goal reached: {what}: {obj.saved_amount:.2f} of "
+                f"{obj.target_amount:.2f} {user.currency} saved",
+                f"goal:{obj.id}:reached",
+            )
 
 
 goals = GoalService()

@@ -2,6 +2,7 @@
 
 from core.models.base import Base
 from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
+from core.models.notifications import Notification
 from core.models.users import AuthToken, LoginFailure, PasswordReset, User
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Goal",
     "Income",
     "LoginFailure",
+    "Notification",
     "PasswordReset",
     "User",
 ]

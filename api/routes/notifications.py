@@ -1,0 +1,91 @@
+import asyncio
+import contextlib
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
+
+from api.crud import NOT_FOUND, ObjectId
+from api.deps import CurrentUser, PagingDep, SessionDep
+from core.auth import service as auth
+from core.exceptions import Unauthorized
+from core.notifications import service as notifications
+from core.notifications.bus import NotificationBus
+from core.notifications.schemas import NotificationOut
+
+log = logging.getLogger("finbot.notifications")
+router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+
+CLOSE_UNAUTHORIZED = 4401
+
+
+class MarkedRead(BaseModel):
+    updated: int
+
+
+@router.get("/", response_model=list[NotificationOut])
+async def list_notifications(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PagingDep,
+    response: Response,
+    unread: Annotated[bool, Query(description="Only those not yet read")] = False,
+) -> list[NotificationOut]:
+    result = await notifications.list_page(session, user, page, unread)
+    response.headers["X-Total-Count"] = str(result.total)
+    return [NotificationOut.of(row) for row in result.items]
+
+
+@router.post("/read-all/", response_model=MarkedRead)
+async def read_all(session: SessionDep, user: CurrentUser) -> MarkedRead:
+    return MarkedRead(updated=await notifications.mark_all_read(session, user))
+
+
+@router.post("/{notification_id}/read/", response_model=NotificationOut, responses=NOT_FOUND)
+async def read_one(
+    session: SessionDep, user: CurrentUser, notification_id: ObjectId
+) -> NotificationOut:
+    return NotificationOut.of(await notifications.mark_read(session, user, notification_id))
+
+
+@router.websocket("/ws")
+async def live(websocket: WebSocket, token: str = "") -> None:
+    """Each new notification of the token's user, as the list's JSON object.
+
+    Keep-alive is the WebSocket ping that the server sends every 20 seconds.
+    """
+    database = websocket.app.state.database
+    bus: NotificationBus = websocket.app.state.bus
+    try:
+        async with database.session() as session:
+            user = await auth.authenticate(session, token) if token else None
+    except Unauthorized:
+        user = None
+    await websocket.accept()
+    if user is None:
+        await websocket.close(code=CLOSE_UNAUTHORIZED, reason="invalid or missing token")
+        return
+    async with bus.subscribe(user.id) as queue:
+        # A task watches for the client going away while we wait on the queue.
+        closed = asyncio.create_task(_until_closed(websocket))
+        try:
+            while not closed.done():
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                await websocket.send_text(getter.result().model_dump_json())
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            closed.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await closed
+
+
+async def _until_closed(websocket: WebSocket) -> None:
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await websocket.receive_text()  # clients have nothing to say; drain it

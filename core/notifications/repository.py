@@ -1,0 +1,60 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from core.crud import OwnedRepository
+from core.models import Notification
+from core.models.base import utcnow
+
+
+@dataclass(frozen=True)
+class NotificationFilters:
+    unread: bool = False
+
+
+class NotificationRepository(OwnedRepository[Notification]):
+    model = Notification
+    newest_first = ("created_at", "id")
+
+    async def add_once(
+        self, user_id: int, kind: str, message: str, dedupe_key: str | None
+    ) -> Notification | None:
+        """Insert unless (user, key) exists; the new row, or None when it did."""
+        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = (
+            insert(Notification)
+            .values(
+                user_id=user_id,
+                kind=kind,
+                message=message,
+                dedupe_key=dedupe_key,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+            .returning(Notification)
+        )
+        result = await self.session.execute(
+            select(Notification).from_statement(statement),
+            execution_options={"populate_existing": True},
+        )
+        return result.scalar_one_or_none()
+
+    def conditions(self, filters: NotificationFilters) -> list[ColumnElement[bool]]:
+        return [Notification.read_at.is_(None)] if filters.unread else []
+
+    async def mark_all_read(self, user_id: int, at: datetime) -> int:
+        query = update(Notification).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+        result = await self.session.execute(query.values(read_at=at))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def count_unread(self, user_id: int) -> int:
+        query = select(func.count()).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+        return int((await self.session.execute(query)).scalar_one())

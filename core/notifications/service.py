@@ -1,0 +1,57 @@
+"""Making notifications. Every alert in finbot is created here, whichever front
+door (REST, bot, scheduler) caused it; the bus pushes it once the transaction
+that made it has committed."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.crud import Page, Paging
+from core.exceptions import NotFound
+from core.models import Notification, User
+from core.models.base import utcnow
+from core.notifications.repository import NotificationFilters, NotificationRepository
+from core.notifications.schemas import NotificationOut
+
+# session.info key: notifications made in this transaction, pushed after commit.
+PENDING = "finbot_pending_notifications"
+
+
+async def notify(
+    session: AsyncSession, user_id: int, kind: str, message: str, dedupe_key: str | None = None
+) -> Notification | None:
+    """Make a notification, once per (user, dedupe_key); None when it already existed.
+
+    The payments issue calls this for status changes; budgets and goals below.
+    """
+    row = await NotificationRepository(session).add_once(user_id, kind, message, dedupe_key)
+    if row is not None:
+        session.info.setdefault(PENDING, []).append(NotificationOut.of(row))
+    return row
+
+
+def take_pending(session: AsyncSession) -> list[NotificationOut]:
+    """The notifications this session made and has not handed out yet."""
+    pending: list[NotificationOut] = session.info.pop(PENDING, [])
+    return pending
+
+
+async def list_page(
+    session: AsyncSession, user: User, paging: Paging, unread: bool
+) -> Page[Notification]:
+    return await NotificationRepository(session).list_page(
+        user.id, paging, NotificationFilters(unread=unread)
+    )
+
+
+async def mark_read(session: AsyncSession, user: User, notification_id: int) -> Notification:
+    repository = NotificationRepository(session)
+    row = await repository.get(user.id, notification_id)
+    if row is None:
+        raise NotFound("notification")
+    if row.read_at is None:
+        row.read_at = utcnow()
+        await repository.flush()
+    return row
+
+
+async def mark_all_read(session: AsyncSession, user: User) -> int:
+    return await NotificationRepository(session).mark_all_read(user.id, utcnow())
