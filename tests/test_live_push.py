@@ -52,14 +52,16 @@ def two_servers(empty_database: str, tmp_path: Path) -> Iterator[tuple[ServeProc
         yield a, b
 
 
-def login(http: httpx.Client, name: str) -> str:
-    answer = http.post(
+async def login(http: httpx.AsyncClient, name: str) -> str:
+    answer = await http.post(
         "/api/auth/signup/",
         json={"username": name, "email": f"{name}@example.org", "password": PASSWORD},
     )
     assert answer.status_code == 201, answer.text
     return str(
-        http.post("/api/auth/login/", json={"username": name, "password": PASSWORD}).json()["token"]
+        (await http.post("/api/auth/login/", json={"username": name, "password": PASSWORD})).json()[
+            "token"
+        ]
     )
 
 
@@ -77,24 +79,24 @@ async def close_code(url: str) -> int | None:
 
 async def test_a_push_made_in_process_a_reaches_a_socket_on_process_b(two_servers):
     a, b = two_servers
-    with httpx.Client(base_url=a.url, timeout=10) as http:
-        alice = login(http, "alice")
-        bob = login(http, "bob")
+    async with httpx.AsyncClient(base_url=a.url, timeout=10) as http:
+        alice = await login(http, "alice")
+        bob = await login(http, "bob")
         headers = {"Authorization": f"Bearer {alice}"}
-        http.post(
+        await http.post(
             "/api/budgets/",
             headers=headers,
             json={"category": "food", "limit": 10, "period": "monthly"},
         )
         async with connect(ws_url(b, alice)) as alice_ws, connect(ws_url(b, bob)) as bob_ws:
             await asyncio.sleep(0.3)  # both sockets registered on B
-            posted = http.post(
+            posted = await http.post(
                 "/api/expenses/", headers=headers, json={"category": "food", "amount": "8.50"}
             )
             assert posted.status_code == 201
             pushed = json.loads(await asyncio.wait_for(alice_ws.recv(), timeout=3))
             assert pushed["message"] == "food: 8.50 of 10.00 EUR spent this month (85 %)"
-            listed = http.get("/api/notifications/", headers=headers).json()
+            listed = (await http.get("/api/notifications/", headers=headers)).json()
             assert listed == [pushed]
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(bob_ws.recv(), timeout=0.5)
@@ -106,12 +108,11 @@ async def test_bad_missing_and_revoked_tokens_are_refused_with_4401(two_servers)
     a, b = two_servers
     assert await close_code(ws_url(b, None)) == 4401
     assert await close_code(ws_url(b, "not-a-token")) == 4401
-    with httpx.Client(base_url=a.url, timeout=10) as http:
-        token = login(http, "carol")
+    async with httpx.AsyncClient(base_url=a.url, timeout=10) as http:
+        token = await login(http, "carol")
         assert (
-            http.post("/api/auth/logout/", headers={"Authorization": f"Bearer {token}"}).status_code
-            == 204
-        )
+            await http.post("/api/auth/logout/", headers={"Authorization": f"Bearer {token}"})
+        ).status_code == 204
     assert await close_code(ws_url(b, token)) == 4401
 
 
@@ -119,8 +120,8 @@ async def test_a_subscriber_carries_on_after_its_redis_connection_drops(two_serv
     from redis.asyncio import Redis
 
     a, b = two_servers
-    with httpx.Client(base_url=a.url, timeout=10) as http:
-        token = login(http, "dave")
+    async with httpx.AsyncClient(base_url=a.url, timeout=10) as http:
+        token = await login(http, "dave")
         headers = {"Authorization": f"Bearer {token}"}
         async with connect(ws_url(b, token)) as ws:
             redis = Redis.from_url(REDIS_URL)
@@ -130,7 +131,7 @@ async def test_a_subscriber_carries_on_after_its_redis_connection_drops(two_serv
             pushed = None
             for attempt in range(20):  # the listener backs off, then resubscribes
                 await asyncio.sleep(0.5)
-                http.post(
+                await http.post(
                     "/api/goals/",
                     headers=headers,
                     json={
