@@ -14,8 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.exceptions import (
     Conflict,
     FinbotError,
+    Forbidden,
     Invalid,
     NotFound,
+    PayloadTooLarge,
     RateLimited,
     ServiceUnavailable,
     Unauthorized,
@@ -30,6 +32,8 @@ STATUS_BY_ERROR: list[tuple[type[FinbotError], int]] = [
     (Unauthorized, 401),
     (RateLimited, 429),
     (ServiceUnavailable, 503),
+    (PayloadTooLarge, 413),
+    (Forbidden, 403),
 ]
 
 

@@ -9,13 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import install_error_handlers
 from api.routes import auth, health, ledger, notifications, reports
+from api.routes.documents import documents_router
 from core.config import Settings
 from core.db import Database
 from core.logs import install_log_redaction
 from core.notifications.bus import NotificationBus
 from core.notifications.service import take_pending
+from storage import make_store
 
 log = logging.getLogger("finbot.api")
+JSON_BODY_LIMIT = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,10 +44,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Self-hosted personal finance assistant",
         lifespan=lifespan,
+        # JSON bodies are small; the upload route allows its own, larger limit.
+        max_body_size=JSON_BODY_LIMIT,
     )
     app.state.settings = settings
     app.state.database = database
     app.state.bus = bus
+    app.state.store = make_store(settings)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
@@ -57,4 +63,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(reports.router)
     app.include_router(notifications.router)
+    app.include_router(documents_router(settings))
     return app

@@ -61,7 +61,6 @@ async def measure(a_url: str, b_url: str, count: int, run: int) -> tuple[float, 
     listeners = [asyncio.create_task(listen(token)) for token in users]
     await asyncio.sleep(1)  # every socket registered on B
     async with aiohttp.ClientSession(a_url, connector=aiohttp.TCPConnector(limit=USERS)) as http:
-
         in_flight = asyncio.Semaphore(USERS)  # latency counts from the request leaving
 
         async def make(n: int) -> None:

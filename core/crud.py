@@ -39,7 +39,7 @@ class OwnedRepository(Generic[ModelT]):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, user_id: int, object_id: int) -> ModelT | None:
+    async def get(self, user_id: int, object_id: int | str) -> ModelT | None:
         query = select(self.model).where(self.model.user_id == user_id, self.model.id == object_id)
         obj: ModelT | None = (await self.session.execute(query)).scalar_one_or_none()
         return obj

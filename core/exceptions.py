@@ -37,5 +37,13 @@ class RateLimited(FinbotError):
         self.retry_after = retry_after
 
 
+class Forbidden(FinbotError):
+    """Only for signed links that fail their check; other users' objects are NotFound."""
+
+
+class PayloadTooLarge(FinbotError):
+    pass
+
+
 class ServiceUnavailable(FinbotError):
     pass

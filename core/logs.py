@@ -4,7 +4,9 @@ import logging
 import re
 
 # Tokens travel in query strings (the WebSocket's ?token=, reset links).
-_SECRET_IN_QUERY = re.compile(r"((?:token|secret|password|code)=)[^&\s\"']+", re.IGNORECASE)
+_SECRET_IN_QUERY = re.compile(
+    r"((?:token|secret|password|code|signature)=)[^&\s\"']+", re.IGNORECASE
+)
 
 
 class RedactSecrets(logging.Filter):

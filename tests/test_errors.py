@@ -126,7 +126,7 @@ async def test_every_route_declares_a_response_model(app):
             success = {k: v for k, v in operation["responses"].items() if k.startswith("2")}
             assert success, (method, path)
             for status, response in success.items():
-                if status == "204" or status == "202":
+                if status in {"202", "204"} or path.endswith("/content/"):  # bytes, not JSON
                     continue
                 content = response.get("content", {}).get("application/json", {})
                 assert content.get("schema"), (method, path, status)

@@ -1,6 +1,8 @@
 from dataclasses import dataclass
 from datetime import date
 
+from pydantic import Field
+
 from core.crud import DateFilters
 from core.money import Money, PositiveMoney
 from core.schemas import Description, IsoDate, Name, OutSchema, Schema
@@ -27,6 +29,7 @@ class Expense(OutSchema):
     amount: Money
     date: date
     description: str
+    document_ids: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

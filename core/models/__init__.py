@@ -1,6 +1,7 @@
 """Every table, imported here so that Base.metadata knows them all."""
 
 from core.models.base import Base
+from core.models.documents import Document
 from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
 from core.models.notifications import Notification
 from core.models.users import AuthToken, LoginFailure, PasswordReset, User
@@ -10,6 +11,7 @@ __all__ = [
     "AuthToken",
     "Base",
     "Budget",
+    "Document",
     "Expense",
     "Goal",
     "Income",
