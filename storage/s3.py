@@ -5,12 +5,18 @@ from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import boto3
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from storage.base import StorageUnavailable
 
 LINK_SECONDS = 15 * 60
+PART = 5 * 1024 * 1024  # S3's smallest multipart part
+# One part in memory at a time, whatever the file's size: memory stays flat.
+STREAMING = TransferConfig(
+    multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=1, use_threads=False
+)
 
 
 class S3Store:
@@ -39,6 +45,7 @@ class S3Store:
             self.bucket,
             key,
             ExtraArgs={"ContentType": content_type},
+            Config=STREAMING,
         )
 
     async def delete(self, key: str) -> None:
