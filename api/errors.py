@@ -12,12 +12,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.exceptions import (
+    BadGateway,
+    BadRequest,
     Conflict,
     FinbotError,
     Forbidden,
     Invalid,
     NotFound,
     PayloadTooLarge,
+    PaymentRequired,
     RateLimited,
     ServiceUnavailable,
     Unauthorized,
@@ -32,8 +35,11 @@ STATUS_BY_ERROR: list[tuple[type[FinbotError], int]] = [
     (Unauthorized, 401),
     (RateLimited, 429),
     (ServiceUnavailable, 503),
+    (BadRequest, 400),
     (PayloadTooLarge, 413),
     (Forbidden, 403),
+    (PaymentRequired, 402),
+    (BadGateway, 502),
 ]
 
 

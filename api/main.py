@@ -8,13 +8,14 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import install_error_handlers
-from api.routes import auth, health, ledger, notifications, reports
+from api.routes import auth, health, ledger, notifications, payments, reports
 from api.routes.documents import documents_router
 from core.config import Settings
 from core.db import Database
 from core.logs import install_log_redaction
 from core.notifications.bus import NotificationBus
 from core.notifications.service import take_pending
+from core.payments import make_gateway
 from storage import make_store
 
 log = logging.getLogger("finbot.api")
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.bus = bus
     app.state.store = make_store(settings)
+    app.state.gateway = make_gateway(settings)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(auth.router)
@@ -64,4 +66,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(notifications.router)
     app.include_router(documents_router(settings))
+    app.include_router(payments.router)
     return app

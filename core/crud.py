@@ -181,3 +181,12 @@ class OwnedService(Generic[ModelT, CreateT]):
 
     async def after_change(self, session: AsyncSession, user: User, obj: ModelT) -> None:
         """Hook for rules that follow a write (budget alerts follow expenses)."""
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (PostgreSQL and SQLite)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert

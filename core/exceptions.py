@@ -37,12 +37,24 @@ class RateLimited(FinbotError):
         self.retry_after = retry_after
 
 
+class BadRequest(FinbotError):
+    """400: the request cannot be taken as it is (a webhook whose signature fails)."""
+
+
 class Forbidden(FinbotError):
     """Only for signed links that fail their check; other users' objects are NotFound."""
 
 
 class PayloadTooLarge(FinbotError):
     pass
+
+
+class PaymentRequired(FinbotError):
+    """The payment was declined; the message is the provider's."""
+
+
+class BadGateway(FinbotError):
+    """An upstream service answered with an error that is not the user's doing."""
 
 
 class ServiceUnavailable(FinbotError):

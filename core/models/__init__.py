@@ -4,6 +4,7 @@ from core.models.base import Base
 from core.models.documents import Document
 from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
 from core.models.notifications import Notification
+from core.models.payments import Payment, ProcessedEvent
 from core.models.users import AuthToken, LoginFailure, PasswordReset, User
 
 __all__ = [
@@ -18,5 +19,7 @@ __all__ = [
     "LoginFailure",
     "Notification",
     "PasswordReset",
+    "Payment",
+    "ProcessedEvent",
     "User",
 ]

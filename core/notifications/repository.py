@@ -2,10 +2,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.crud import OwnedRepository
+from core.crud import OwnedRepository, insert_for
 from core.models import Notification
 from core.models.base import utcnow
 
@@ -23,8 +21,7 @@ class NotificationRepository(OwnedRepository[Notification]):
         self, user_id: int, kind: str, message: str, dedupe_key: str | None
     ) -> Notification | None:
         """Insert unless (user, key) exists; the new row, or None when it did."""
-        dialect = self.session.bind.dialect.name if self.session.bind else "sqlite"
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = insert_for(self.session)
         statement = (
             insert(Notification)
             .values(

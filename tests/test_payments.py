@@ -1,0 +1,310 @@
+"""Payments against localstripe, a real local Stripe API server process."""
+
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import stripe
+from pydantic import SecretStr
+
+from api.main import create_app
+from core.models.base import utcnow
+from core.payments import make_gateway
+from core.payments.service import reconcile
+from tests.conftest import clean_database
+from tests.mail import free_port
+
+WEBHOOK_SECRET = "whsec_finbot_test"
+API_KEY = "sk_test_finbot"
+
+
+class LocalStripe:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, fresh: bool = True) -> "LocalStripe":
+        """Run it; `fresh` forgets what an earlier run kept (it saves its state to disk)."""
+        script = Path(sys.executable).parent / "localstripe"
+        self.process = subprocess.Popen(
+            [str(script), "--port", str(self.port), *(["--from-scratch"] if fresh else [])],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                httpx.get(f"{self.url}/v1/payment_intents", timeout=0.5)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("localstripe did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def intents(self) -> list[dict[str, object]]:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": self.url})
+        return [i.to_dict() for i in client.v1.payment_intents.list().data]
+
+
+@pytest.fixture
+def localstripe() -> Iterator[LocalStripe]:
+    server = LocalStripe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def pay(settings, localstripe) -> AsyncIterator[tuple[httpx.AsyncClient, object]]:
+    app = create_app(
+        settings.model_copy(
+            update={
+                "stripe_api_key": SecretStr(API_KEY),
+                "stripe_api_base": localstripe.url,
+                "stripe_webhook_secret": SecretStr(WEBHOOK_SECRET),
+            }
+        )
+    )
+    await clean_database(app.state.database)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://finbot.test") as http:
+        yield http, app
+    await app.state.database.dispose()
+
+
+@pytest.fixture
+async def payer(pay):
+    from tests.conftest import make_user
+
+    return await make_user(pay[0], "payer")
+
+
+def signed(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
+    """The Stripe-Signature header, made the way Stripe makes it."""
+    timestamp = at or int(time.time())
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def event(event_id: str, intent_id: str, status: str, kind: str) -> bytes:
+    body = {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "data": {"object": {"id": intent_id, "object": "payment_intent", "status": status}},
+    }
+    return json.dumps(body).encode()
+
+
+async def test_a_successful_card(pay, payer, localstripe):
+    client, _ = pay
+    answer = await client.post(
+        "/api/payments/",
+        headers=payer,
+        json={"amount": "12.34", "currency": "eur", "payment_method": "pm_card_visa"},
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert (body["amount"], body["currency"], body["status"]) == (12.34, "EUR", "succeeded")
+    assert body["stripe_payment_intent_id"].startswith("pi_")
+    [intent] = localstripe.intents()
+    assert intent["amount"] == 1234 and intent["currency"] == "eur"
+    assert (await client.get(f"/api/payments/{body['id']}/", headers=payer)).json() == body
+    listed = await client.get("/api/payments/", headers=payer)
+    assert listed.json() == [body] and listed.headers["X-Total-Count"] == "1"
+    notes = (await client.get("/api/notifications/", headers=payer)).json()
+    assert [n["message"] for n in notes] == ["Payment of 12.34 EUR: succeeded"]
+
+
+async def test_a_declined_card_is_402_and_kept_as_failed(pay, payer):
+    client, _ = pay
+    answer = await client.post(
+        "/api/payments/",
+        headers=payer,
+        # localstripe's card that is declined when charged (Stripe's 4000000000000341).
+        json={"amount": 20, "currency": "EUR", "payment_method": "pm_card_chargeCustomerFail"},
+    )
+    assert answer.status_code == 402
+    assert answer.json()["detail"] == "Your card was declined."
+    [stored] = (await client.get("/api/payments/", headers=payer)).json()
+    assert stored["status"] == "failed"
+    assert stored["failure_message"] == "Your card was declined."
+
+
+async def test_zero_and_three_decimal_currencies_are_exact(pay, payer, localstripe):
+    client, _ = pay
+    yen = await client.post(
+        "/api/payments/",
+        headers=payer,
+        json={"amount": 500, "currency": "JPY", "payment_method": "pm_card_visa"},
+    )
+    assert yen.status_code == 201 and yen.json()["amount"] == 500
+    dinar = await client.post(
+        "/api/payments/",
+        headers=payer,
+        json={"amount": "1.234", "currency": "KWD", "payment_method": "pm_card_visa"},
+    )
+    assert dinar.status_code == 201 and dinar.json()["amount"] == 1.234
+    amounts = sorted((i["currency"], i["amount"]) for i in localstripe.intents())
+    assert amounts == [("jpy", 500), ("kwd", 1234)]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"amount": "500.5", "currency": "JPY"}, "amount", "at most 0 decimals"),
+        ({"amount": "1.005", "currency": "EUR"}, "amount", "at most 2 decimals"),
+        ({"amount": "1.0005", "currency": "KWD"}, "amount", "at most 3 decimals"),
+        ({"amount": "0.10", "currency": "EUR"}, "amount", "smallest EUR payment is 0.50"),
+        ({"amount": "1000000", "currency": "USD"}, "amount", "largest USD payment"),
+        ({"amount": 5, "currency": "XYZ"}, "currency", "ISO 4217"),
+        ({"amount": -5, "currency": "EUR"}, "amount", "greater than 0"),
+    ],
+)
+async def test_bad_amounts_and_currencies_are_clear_422s(
+    pay, payer, localstripe, body, field, words
+):
+    client, _ = pay
+    answer = await client.post(
+        "/api/payments/", headers=payer, json={**body, "payment_method": "pm_card_visa"}
+    )
+    assert answer.status_code == 422, answer.text
+    [detail] = answer.json()["detail"]
+    assert detail["field"] == field and words in detail["msg"]
+    assert localstripe.intents() == []
+    assert (await client.get("/api/payments/", headers=payer)).json() == []
+
+
+async def test_idempotency_key_returns_the_same_payment_and_stripe_sees_one(
+    pay, payer, localstripe
+):
+    client, _ = pay
+    headers = {**payer, "Idempotency-Key": "order-17"}
+    body = {"amount": "9.99", "currency": "USD", "payment_method": "pm_card_visa"}
+    first = await client.post("/api/payments/", headers=headers, json=body)
+    again = await client.post("/api/payments/", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert len(localstripe.intents()) == 1
+    other = await client.post("/api/payments/", headers=headers, json={**body, "amount": "10"})
+    assert other.status_code == 409
+    assert len(localstripe.intents()) == 1
+    assert (await client.get("/api/payments/", headers=payer)).headers["X-Total-Count"] == "1"
+
+
+async def test_webhook_signed_like_stripe_updates_once_and_refuses_forgeries(pay, payer):
+    client, _ = pay
+    created = (
+        await client.post(
+            "/api/payments/",
+            headers=payer,
+            json={"amount": 30, "currency": "EUR", "payment_method": "pm_card_visa"},
+        )
+    ).json()
+    intent = created["stripe_payment_intent_id"]
+    url = f"/api/payments/{created['id']}/"
+    payload = event("evt_refund_1", intent, "canceled", "payment_intent.canceled")
+
+    forged = await client.post(
+        "/api/payments/webhook/",
+        content=payload,
+        headers={"Stripe-Signature": signed(payload, secret="whsec_wrong")},
+    )
+    assert forged.status_code == 400
+    stale = await client.post(
+        "/api/payments/webhook/",
+        content=payload,
+        headers={"Stripe-Signature": signed(payload, at=int(time.time()) - 3600)},
+    )
+    assert stale.status_code == 400
+    unsigned = await client.post("/api/payments/webhook/", content=payload)
+    assert unsigned.status_code == 400
+    assert (await client.get(url, headers=payer)).json()["status"] == "succeeded"
+
+    good = await client.post(
+        "/api/payments/webhook/", content=payload, headers={"Stripe-Signature": signed(payload)}
+    )
+    assert good.status_code == 200 and good.json() == {"received": True, "duplicate": False}
+    assert (await client.get(url, headers=payer)).json()["status"] == "canceled"
+    notes = [n["message"] for n in (await client.get("/api/notifications/", headers=payer)).json()]
+    assert notes[0] == "Payment of 30.00 EUR: canceled"
+
+    # The same event again (a retry) changes nothing, even after a manual status change.
+    replay = await client.post(
+        "/api/payments/webhook/", content=payload, headers={"Stripe-Signature": signed(payload)}
+    )
+    assert replay.json() == {"received": True, "duplicate": True}
+    again = [n["message"] for n in (await client.get("/api/notifications/", headers=payer)).json()]
+    assert again == notes
+
+
+async def test_stripe_down_is_503_with_a_pending_row_that_reconciles(pay, payer, localstripe):
+    client, app = pay
+    localstripe.stop()
+    answer = await client.post(
+        "/api/payments/",
+        headers={**payer, "Idempotency-Key": "k-down"},
+        json={"amount": "15.17", "currency": "EUR", "payment_method": "pm_card_visa"},
+    )
+    assert answer.status_code == 503
+    [pending] = (await client.get("/api/payments/", headers=payer)).json()
+    assert pending["status"] == "pending"
+
+    # Still down: reconciliation leaves it pending.
+    gateway = app.state.gateway
+    later = utcnow() + timedelta(minutes=5)
+    assert await reconcile(app.state.database, gateway, now=later) == 0
+
+    # Stripe is back (on the same address): the pending payment is settled, once.
+    back = LocalStripe()
+    back.port, back.url = localstripe.port, localstripe.url
+    back.start(fresh=False)  # Stripe keeps its data across an outage
+    try:
+        assert await reconcile(app.state.database, gateway, now=later) == 1
+        [settled] = (await client.get("/api/payments/", headers=payer)).json()
+        assert settled["status"] == "succeeded"
+        assert await reconcile(app.state.database, gateway, now=later) == 0
+        # (localstripe may also remember earlier tests' intents: count only this one.)
+        assert [i["amount"] for i in back.intents()].count(1517) == 1
+    finally:
+        back.stop()
+
+
+async def test_without_a_stripe_key_payments_answer_503(client, alice, settings):
+    assert make_gateway(settings) is None
+    answer = await client.post(
+        "/api/payments/",
+        headers=alice,
+        json={"amount": 5, "currency": "EUR", "payment_method": "pm_card_visa"},
+    )
+    assert answer.status_code == 503
+    assert answer.json()["detail"] == "payment gateway not configured"
+    assert (await client.get("/api/payments/", headers=alice)).json() == []
+
+
+async def test_another_users_payment_is_404(pay, payer):
+    from tests.conftest import make_user
+
+    client, _ = pay
+    created = (
+        await client.post(
+            "/api/payments/",
+            headers=payer,
+            json={"amount": 5, "currency": "EUR", "payment_method": "pm_card_visa"},
+        )
+    ).json()
+    other = await make_user(client, "other")
+    assert (await client.get(f"/api/payments/{created['id']}/", headers=other)).status_code == 404
+    assert (await client.get("/api/payments/", headers=other)).json() == []
