@@ -19,121 +19,29 @@ Kind = Literal["expense", "income"]
 
 CURRENCY_SIGNS = "€$£¥₽₴₺₹"
 CURRENCY_CODES = frozenset(
-    [
-        "eur",
-        "usd",
-        "gbp",
-        "jpy",
-        "chf",
-        "cad",
-        "aud",
-        "sek",
-        "nok",
-        "dkk",
-        "pln",
-        "czk",
-        "huf",
-        "ron",
-        "bgn",
-        "rub",
-        "uah",
-        "try",
-        "inr",
-        "brl",
-        "mxn",
-    ]
+    "eur usd gbp jpy chf cad aud sek nok dkk pln czk huf ron bgn rub uah try inr brl mxn".split()
 )
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 INCOME_WORDS = frozenset({"income", "received", "earned", "got"})
 EXPENSE_WORDS = frozenset({"spent", "paid", "bought", "spend", "pay"})
 FILLER_WORDS = frozenset(
-    [
-        "on",
-        "for",
-        "at",
-        "with",
-        "a",
-        "an",
-        "the",
-        "to",
-        "in",
-        "of",
-        "my",
-        "from",
-        "by",
-        "and",
-        "was",
-        "were",
-        "is",
-        "today",
-        "yesterday",
-        "ago",
-        "days",
-        "day",
-        "last",
-    ]
+    "on for at with a an the to in of my from by and was were is today yesterday ago days day"
+    " last".split()
 )
 # Built-in synonyms: a word and the broader category it belongs to. Used only when
 # the person has that category (a budget or past entries), so nothing is invented.
-SYNONYMS: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "pizza",
-            "lunch",
-            "dinner",
-            "breakfast",
-            "coffee",
-            "cafe",
-            "restaurant",
-            "burger",
-            "sushi",
-            "snack",
-            "snacks",
-            "groceries",
-            "grocery",
-            "supermarket",
-            "bakery",
-            "bread",
-            "milk",
-            "takeaway",
-            "meal",
-        ],
-        "food",
-    ),
-    **dict.fromkeys(
-        [
-            "taxi",
-            "uber",
-            "bus",
-            "metro",
-            "train",
-            "tram",
-            "fuel",
-            "petrol",
-            "gas",
-            "parking",
-            "ticket",
-        ],
-        "transport",
-    ),
-    **dict.fromkeys(
-        [
-            "cinema",
-            "movie",
-            "movies",
-            "concert",
-            "netflix",
-            "spotify",
-            "game",
-            "games",
-            "bar",
-            "beer",
-        ],
-        "fun",
-    ),
-    **dict.fromkeys(["rent", "electricity", "water", "internet", "phone"], "bills"),
-    **dict.fromkeys(["pharmacy", "doctor", "medicine", "dentist"], "health"),
+_SYNONYM_GROUPS = {
+    "food": "pizza lunch dinner breakfast coffee cafe restaurant burger sushi snack snacks"
+    " groceries grocery supermarket bakery bread milk takeaway meal",
+    "transport": "taxi uber bus metro train tram fuel petrol gas parking ticket",
+    "fun": "cinema movie movies concert netflix spotify game games bar beer",
+    "bills": "rent electricity water internet phone",
+    "health": "pharmacy doctor medicine dentist",
 }
+SYNONYMS: dict[str, str] = {
+    word: group for group, words in _SYNONYM_GROUPS.items() for word in words.split()
+}
+# The names a person may have given each broad category.
 SYNONYM_ALIASES = {
     "food": {"food", "groceries", "eating", "meals"},
     "transport": {"transport", "transportation", "travel", "commute"},
