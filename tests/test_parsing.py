@@ -16,7 +16,7 @@ HISTORY = CategoryHints(categories=("eating out",), words={"sushi": "eating out"
 EXP, INC = "expense", "income"
 
 # (message, hints, kind, amount, category, date, description)
-TABLE: list[tuple[str, CategoryHints, str, str, str, date, str]] = [  # fmt: skip
+TABLE: list[tuple[str, CategoryHints, str, str, str, date, str]] = [
     # Amount after or before the words
     ("coffee 4.50", PLAIN, EXP, "4.50", "coffee", TODAY, "coffee"),
     ("4.50 coffee", PLAIN, EXP, "4.50", "coffee", TODAY, "coffee"),
