@@ -2,19 +2,19 @@
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import install_error_handlers
-from api.routes import auth, health, ledger, notifications, payments, reports
+from api.routes import auth, health, ledger, notifications, payments, reports, telegram
 from api.routes.documents import documents_router
+from bot.app import make_bot, make_dispatcher, run_bot_alongside
 from core.config import Settings
 from core.db import Database
 from core.logs import install_log_redaction
 from core.notifications.bus import NotificationBus
-from core.notifications.service import take_pending
+from core.notifications.service import connect_bus
 from core.payments import make_gateway
 from storage import make_store
 
@@ -27,17 +27,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database = Database(settings.database_url)
     bus = NotificationBus(settings.redis_url)
 
-    async def push_notifications(session: AsyncSession) -> None:
-        await bus.publish(take_pending(session))
-
-    database.after_commit(push_notifications)
+    connect_bus(database, bus)
     install_log_redaction()
+
+    store = make_store(settings)
+    bot = make_bot(settings) if settings.telegram_bot_token else None
+    dispatcher = make_dispatcher(database, store, settings) if bot and settings.run_bot else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await bus.start()
-        yield
+        async with AsyncExitStack() as stack:
+            if bot is not None and dispatcher is not None:
+                await stack.enter_async_context(
+                    run_bot_alongside(bot, dispatcher, database, settings)
+                )
+            yield
         await bus.stop()
+        if bot is not None:
+            await bot.session.close()
         await database.dispose()
 
     app = FastAPI(
@@ -51,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.bus = bus
-    app.state.store = make_store(settings)
+    app.state.store = store
+    app.state.bot = bot
+    app.state.dispatcher = dispatcher
     app.state.gateway = make_gateway(settings)
     install_error_handlers(app)
     app.include_router(health.router)
@@ -67,4 +77,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(documents_router(settings))
     app.include_router(payments.router)
+    app.include_router(telegram.router)
     return app

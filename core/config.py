@@ -42,6 +42,10 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     log_format: str = "text"
+    # Which parts `finbot serve` runs in its API processes (set by --no-bot,
+    # --no-scheduler and --workers; rarely set by hand).
+    run_bot: bool = True
+    run_scheduler: bool = True
 
     @cached_property
     def signing_key(self) -> bytes:

@@ -1,7 +1,9 @@
 """The `finbot` command: serve, bot, scheduler, db."""
 
+import asyncio
 import logging
 import os
+import subprocess
 import sys
 from typing import Annotated
 
@@ -12,6 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+log = logging.getLogger("finbot")
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -45,22 +48,77 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="API processes.")] = 1,
+    bot: Annotated[bool, typer.Option("--bot/--no-bot", help="Run the Telegram bot.")] = True,
+    scheduler: Annotated[
+        bool, typer.Option("--scheduler/--no-scheduler", help="Run the scheduler.")
+    ] = True,
 ) -> None:
-    """Run the API (migrating the database first)."""
+    """Run the API (migrating the database first), with the bot and the scheduler."""
     import uvicorn
+
+    from core.config import Settings
 
     _configure_logging()
     _migrate()
+    settings = Settings()
+    helpers: list[subprocess.Popen[bytes]] = []
+    webhook = bool(settings.telegram_webhook_url)
+    bot_wanted = bot and settings.telegram_bot_token is not None
+    # Telegram refuses two pollers of one token, and the scheduler needs one home:
+    # with several workers they run once, in a process of their own.
+    in_workers_bot = bot_wanted and (webhook or workers == 1)
+    in_workers_scheduler = scheduler and workers == 1
+    if bot_wanted and not in_workers_bot:
+        helpers.append(subprocess.Popen([*_self_command(), "bot"]))
+    if scheduler and not in_workers_scheduler:
+        helpers.append(subprocess.Popen([*_self_command(), "scheduler"]))
+    os.environ["FINBOT_RUN_BOT"] = "1" if in_workers_bot else "0"
+    os.environ["FINBOT_RUN_SCHEDULER"] = "1" if in_workers_scheduler else "0"
+    if workers > 1 and not settings.redis_url:
+        log.warning(
+            "--workers %d without FINBOT_REDIS_URL: a WebSocket hears only the "
+            "notifications made in its own process",
+            workers,
+        )
+    if bot_wanted:
+        mode = f"webhook {settings.telegram_webhook_url}" if webhook else "long polling"
+        typer.echo(f"telegram bot: {mode}")
     typer.echo(f"finbot listening on http://{host}:{port} ({workers} worker(s))")
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=os.environ.get("FINBOT_LOG_LEVEL", "info").lower(),
-        proxy_headers=True,
-    )
+    try:
+        uvicorn.run(
+            "api.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=os.environ.get("FINBOT_LOG_LEVEL", "info").lower(),
+            proxy_headers=True,
+            timeout_graceful_shutdown=20,
+        )
+    finally:
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            helper.wait(timeout=30)
+
+
+@app.command("bot")
+def bot_command() -> None:
+    """Run the Telegram bot alone (long polling) and deliver alerts to chats."""
+    from bot.app import run_polling
+    from core.config import Settings
+
+    _configure_logging()
+    settings = Settings()
+    if settings.telegram_bot_token is None:
+        typer.echo("FINBOT_TELEGRAM_BOT_TOKEN is not set: there is no bot to run.", err=True)
+        raise typer.Exit(2)
+    _migrate()
+    asyncio.run(run_polling(settings))
+
+
+def _self_command() -> list[str]:
+    return [sys.executable, "-m", "finbot"]
 
 
 def main() -> None:

@@ -19,6 +19,10 @@ class BudgetRepository(OwnedRepository[Budget]):
             query = query.with_for_update()
         return list((await self.session.execute(query.order_by(Budget.id))).scalars())
 
+    async def all_for_user(self, user_id: int) -> list[Budget]:
+        query = select(Budget).where(Budget.user_id == user_id).order_by(Budget.id)
+        return list((await self.session.execute(query)).scalars())
+
     async def spent(self, budget_ids: list[int], today: date) -> dict[int, Decimal]:
         """What each budget's category spent in the period that holds `today`.
 

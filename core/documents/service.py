@@ -101,5 +101,14 @@ async def present(store: DocumentStore, document: Document) -> DocumentOut:
     )
 
 
+async def attach(session: AsyncSession, user: User, document_id: str, expense_id: int) -> None:
+    """Attach one of the user's documents to one of their expenses."""
+    if await ExpenseRepository(session).get(user.id, expense_id) is None:
+        raise NotFound("expense")
+    document = await get(session, user, document_id)
+    document.expense_id = expense_id
+    await DocumentRepository(session).flush()
+
+
 async def find_signed(session: AsyncSession, document_id: str) -> Document | None:
     return await DocumentRepository(session).get_any(document_id)

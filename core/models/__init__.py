@@ -5,6 +5,7 @@ from core.models.documents import Document
 from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
 from core.models.notifications import Notification
 from core.models.payments import Payment, ProcessedEvent
+from core.models.telegram import ChatEntry, TelegramLinkCode
 from core.models.users import AuthToken, LoginFailure, PasswordReset, User
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "AuthToken",
     "Base",
     "Budget",
+    "ChatEntry",
     "Document",
     "Expense",
     "Goal",
@@ -21,5 +23,6 @@ __all__ = [
     "PasswordReset",
     "Payment",
     "ProcessedEvent",
+    "TelegramLinkCode",
     "User",
 ]

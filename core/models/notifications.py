@@ -27,3 +27,6 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Set once the linked Telegram chat has it (the bot's delivery loop).
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivery_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Not before: a retry's backoff, or the lease of a sender that claimed it.
+    next_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import BigInteger, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime, utcnow
@@ -16,6 +16,10 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The Telegram chat this account talks through, and since when (alerts made
+    # before the link are not replayed into the chat).
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuthToken(Base):
@@ -50,3 +54,4 @@ class LoginFailure(Base):
 
 # Usernames keep the case people typed but are unique regardless of it.
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
+Index("uq_users_telegram_chat_id", User.telegram_chat_id, unique=True)

@@ -5,9 +5,11 @@ that made it has committed."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import Page, Paging
+from core.db import Database
 from core.exceptions import NotFound
 from core.models import Notification, User
 from core.models.base import utcnow
+from core.notifications.bus import NotificationBus
 from core.notifications.repository import NotificationFilters, NotificationRepository
 from core.notifications.schemas import NotificationOut
 
@@ -32,6 +34,15 @@ def take_pending(session: AsyncSession) -> list[NotificationOut]:
     """The notifications this session made and has not handed out yet."""
     pending: list[NotificationOut] = session.info.pop(PENDING, [])
     return pending
+
+
+def connect_bus(database: Database, bus: NotificationBus) -> None:
+    """Push each session's notifications once its transaction has committed."""
+
+    async def push(session: AsyncSession) -> None:
+        await bus.publish(take_pending(session))
+
+    database.after_commit(push)
 
 
 async def list_page(

@@ -1,0 +1,65 @@
+import hmac
+from typing import Annotated, Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from fastapi import APIRouter, Header, Request
+from pydantic import BaseModel
+
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from core.exceptions import BadRequest, Forbidden, ServiceUnavailable
+from core.telegram import service as chats
+
+router = APIRouter(prefix="/api/telegram", tags=["telegram"])
+
+
+class LinkCode(BaseModel):
+    code: str
+    url: str
+
+
+class Accepted(BaseModel):
+    ok: bool
+
+
+@router.post("/link/", response_model=LinkCode, responses={503: {"description": "No bot"}})
+async def link(request: Request, session: SessionDep, user: CurrentUser) -> LinkCode:
+    """A one-time code (10 minutes): send `/start <code>` to the bot, or open the url."""
+    bot: Bot | None = request.app.state.bot
+    if bot is None:
+        raise ServiceUnavailable("telegram bot not configured")
+    try:
+        me = await bot.me()
+    except (TelegramAPIError, TelegramNetworkError) as error:
+        raise ServiceUnavailable("telegram unreachable") from error
+    code = await chats.new_link_code(session, user)
+    return LinkCode(code=code, url=f"https://t.me/{me.username}?start={code}")
+
+
+@router.post(
+    "/webhook/",
+    response_model=Accepted,
+    responses={403: {"description": "Wrong secret token"}},
+)
+async def webhook(
+    request: Request,
+    settings: SettingsDep,
+    secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> Accepted:
+    bot: Bot | None = request.app.state.bot
+    dispatcher: Dispatcher | None = request.app.state.dispatcher
+    if bot is None or dispatcher is None:
+        raise ServiceUnavailable("telegram bot not configured")
+    expected = settings.telegram_webhook_secret
+    if expected is not None and not hmac.compare_digest(
+        (secret or "").encode(), expected.get_secret_value().encode()
+    ):
+        raise Forbidden("wrong webhook secret")
+    try:
+        update: Any = await request.json()
+    except ValueError as error:
+        raise BadRequest("body is not JSON") from error
+    if not isinstance(update, dict) or "update_id" not in update:
+        raise BadRequest("not a Telegram update")
+    await dispatcher.feed_raw_update(bot, update)
+    return Accepted(ok=True)

@@ -1,0 +1,121 @@
+"""The bot: Bot client, Dispatcher, commands, polling or webhook, alert delivery."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand
+
+from bot.delivery import ChatDelivery
+from bot.errors import on_error
+from bot.handlers import entries, overview, photos, start
+from bot.middlewares import DatabaseMiddleware
+from core.config import Settings
+from core.db import Database
+from core.notifications.bus import NotificationBus
+from core.notifications.service import connect_bus
+from storage import DocumentStore, make_store
+
+log = logging.getLogger("finbot.bot")
+
+COMMANDS = [
+    BotCommand(command="budget", description="Your budgets this period"),
+    BotCommand(command="goals", description="Your savings goals"),
+    BotCommand(command="save", description="Add to a goal: /save 100 vacation"),
+    BotCommand(command="report", description="Summary with a chart: /report week|month"),
+    BotCommand(command="undo", description="Take back the last entry"),
+    BotCommand(command="help", description="What I understand"),
+]
+
+
+def make_bot(settings: Settings) -> Bot:
+    assert settings.telegram_bot_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
+
+
+def _fsm_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def make_dispatcher(database: Database, store: DocumentStore, settings: Settings) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=_fsm_storage(settings), database=database, store=store, settings=settings
+    )
+    dispatcher.update.outer_middleware(DatabaseMiddleware(database))
+    dispatcher.errors.register(on_error)
+    # Commands first; plain text last, so that it never swallows a command.
+    dispatcher.include_routers(start.router, overview.router, photos.router, entries.router)
+    return dispatcher
+
+
+async def prepare(bot: Bot, settings: Settings) -> None:
+    """Register the command menu, and the webhook (or remove one, for polling)."""
+    await bot.set_my_commands(COMMANDS)
+    if settings.telegram_webhook_url:
+        secret = settings.telegram_webhook_secret
+        await bot.set_webhook(
+            settings.telegram_webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+            allowed_updates=["message", "callback_query"],
+        )
+    else:
+        await bot.delete_webhook(drop_pending_updates=False)
+
+
+async def run_polling(settings: Settings) -> None:
+    """`finbot bot`: long polling, plus alert delivery, until stopped."""
+    database = Database(settings.database_url)
+    bus = NotificationBus(settings.redis_url)
+    connect_bus(database, bus)
+    bot = make_bot(settings)
+    dispatcher = make_dispatcher(database, make_store(settings), settings)
+    delivery = asyncio.create_task(ChatDelivery(bot, database).run_forever())
+    try:
+        await prepare(bot, settings)
+        await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        delivery.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivery
+        await bus.stop()
+        await database.dispose()
+
+
+@contextlib.asynccontextmanager
+async def run_bot_alongside(
+    bot: Bot, dispatcher: Dispatcher, database: Database, settings: Settings
+) -> AsyncIterator[None]:
+    """Inside `finbot serve`: the webhook is served by the API (or we poll), and alerts go out."""
+    try:
+        await prepare(bot, settings)
+    except Exception:  # Telegram down at start must not keep the API down
+        log.exception("could not register the bot's commands or webhook")
+    tasks = [asyncio.create_task(ChatDelivery(bot, database).run_forever())]
+    if not settings.telegram_webhook_url:
+        tasks.append(
+            asyncio.create_task(
+                dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+            )
+        )
+    try:
+        yield
+    finally:
+        if not settings.telegram_webhook_url:
+            with contextlib.suppress(RuntimeError):  # polling may not have started yet
+                await dispatcher.stop_polling()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

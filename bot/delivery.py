@@ -1,0 +1,82 @@
+"""Alerts to chats: every notification of a linked user reaches their chat once."""
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from core.db import Database
+from core.models.base import utcnow
+from core.telegram.repository import TelegramRepository
+
+log = logging.getLogger("finbot.delivery")
+
+LEASE = timedelta(seconds=60)
+BATCH = 50
+MAX_BACKOFF = 600.0
+
+
+class ChatDelivery:
+    def __init__(self, bot: Bot, database: Database, interval: float = 1.0) -> None:
+        self.bot = bot
+        self.database = database
+        self.interval = interval
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Send what is due; returns how many were delivered."""
+        now = now or utcnow()
+        async with self.database.session() as session:
+            claimed = await TelegramRepository(session).claim_deliveries(now, now + LEASE, BATCH)
+        delivered: list[int] = []
+        retries: dict[int, datetime] = {}
+        for position, (notification, chat_id) in enumerate(claimed):
+            try:
+                await self.bot.send_message(chat_id, notification.message)
+                delivered.append(notification.id)
+            except TelegramRetryAfter as error:
+                # Telegram asks the whole bot to wait: everything left waits too.
+                later = now + timedelta(seconds=error.retry_after)
+                for pending, _ in claimed[position:]:
+                    retries[pending.id] = later
+                break
+            except (TelegramForbiddenError, TelegramBadRequest) as error:
+                # Blocked, or the chat is gone: retrying cannot help, and must not
+                # hold up anyone else. The alert stays in the API's list.
+                log.info("chat %s refused alert %s: %s", chat_id, notification.id, error)
+                delivered.append(notification.id)
+            except (TelegramNetworkError, TelegramServerError) as error:
+                backoff = min(2.0**notification.delivery_attempts, MAX_BACKOFF)
+                retries[notification.id] = now + timedelta(seconds=backoff)
+                log.warning(
+                    "alert %s to chat %s failed (%s); retry in %.0fs",
+                    notification.id,
+                    chat_id,
+                    error,
+                    backoff,
+                )
+        if delivered or retries:
+            async with self.database.session() as session:
+                repository = TelegramRepository(session)
+                for notification_id in delivered:
+                    await repository.mark_delivered(notification_id, utcnow())
+                for notification_id, at in retries.items():
+                    await repository.retry_at(notification_id, at)
+        return len(delivered)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one bad round must not end delivery for good
+                log.exception("alert delivery round failed")
+            await asyncio.sleep(self.interval)

@@ -1,0 +1,92 @@
+"""Plain text becomes an expense or an income; buttons re-file or undo it."""
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.keyboards import after_entry
+from bot.parsing import Unparsed, parse_message
+from core.documents import service as documents
+from core.exceptions import NotFound
+from core.models import User
+from core.periods import local_today
+from core.telegram import service as chats
+
+router = Router(name="entries")
+
+REFUSALS = {
+    "no amount": texts.CANT_READ,
+    "several amounts": texts.SEVERAL_AMOUNTS,
+    "no category": texts.NO_CATEGORY,
+    "amount out of range": texts.OUT_OF_RANGE,
+}
+PHOTO_WAITING = "photo_document_id"  # FSM data: a receipt waiting for its amount
+
+
+@router.message(Command("undo"))
+async def undo(message: Message, session: AsyncSession, user: User | None) -> None:
+    if user is None:
+        await message.answer(texts.NOT_STARTED)
+        return
+    what = await chats.undo(session, user, message.chat.id)
+    await message.answer(texts.UNDONE.format(what=what) if what else texts.NOTHING_TO_UNDO)
+
+
+@router.message(F.text & ~F.text.startswith("/"))
+async def entry(
+    message: Message, session: AsyncSession, user: User | None, state: FSMContext
+) -> None:
+    if user is None:
+        await message.answer(texts.NOT_STARTED)
+        return
+    hints = await chats.hints(session, user)
+    parsed = parse_message(message.text or "", local_today(user.timezone), hints)
+    if isinstance(parsed, Unparsed):
+        await message.answer(REFUSALS[parsed.reason])
+        return
+    recorded = await chats.record(session, user, message.chat.id, parsed)
+    waiting = (await state.get_data()).get(PHOTO_WAITING)
+    if waiting and recorded.kind == "expense":
+        await documents.attach(session, user, waiting, recorded.object_id)
+        await state.clear()
+    top = await chats.top_categories(session, user)
+    await message.answer(
+        texts.saved(recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day),
+        reply_markup=after_entry(
+            recorded.entry_id, recorded.kind, recorded.object_id, recorded.category, top
+        ),
+    )
+
+
+@router.callback_query(F.data.startswith("rf:"))
+async def refile(query: CallbackQuery, session: AsyncSession, user: User | None) -> None:
+    _, expense_id, category = (query.data or "").split(":", 2)
+    if user is None or not expense_id.isdigit():
+        await query.answer(texts.TOO_OLD_TO_CHANGE)
+        return
+    try:
+        moved = await chats.refile(session, user, int(expense_id), category)
+    except NotFound:
+        await query.answer(texts.TOO_OLD_TO_CHANGE)
+        return
+    await query.answer(texts.REFILED.format(category=moved))
+    if isinstance(query.message, Message) and query.message.text:
+        head = query.message.text.split(" · ")
+        if len(head) == 3:
+            await query.message.edit_text(" · ".join([head[0], moved, head[2]]))
+
+
+@router.callback_query(F.data.startswith("undo:"))
+async def undo_button(query: CallbackQuery, session: AsyncSession, user: User | None) -> None:
+    entry_id = (query.data or "").removeprefix("undo:")
+    chat = query.message.chat.id if query.message else None
+    if user is None or chat is None or not entry_id.isdigit():
+        await query.answer(texts.TOO_OLD_TO_CHANGE)
+        return
+    what = await chats.undo(session, user, chat, int(entry_id))
+    await query.answer(texts.UNDONE.format(what=what) if what else texts.TOO_OLD_TO_CHANGE)
+    if what and isinstance(query.message, Message):
+        await query.message.edit_text(texts.UNDONE.format(what=what))

@@ -1,0 +1,125 @@
+"""/budget, /goals, /save, /report: what the person has, in the chat."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.charts import category_chart
+from bot.parsing import parse_amount
+from core.budgets.repository import BudgetRepository
+from core.budgets.service import budgets
+from core.goals.repository import GoalRepository
+from core.models import User
+from core.periods import local_today, period_range
+from core.reports import service as reports
+from core.telegram import service as chats
+
+router = Router(name="overview")
+
+
+@router.message(Command("budget"))
+async def budget(message: Message, session: AsyncSession, user: User | None) -> None:
+    if user is None:
+        await message.answer(texts.NOT_STARTED)
+        return
+    rows = await budgets.present(
+        session, user, await BudgetRepository(session).all_for_user(user.id)
+    )
+    if not rows:
+        await message.answer(texts.NO_BUDGETS)
+        return
+    lines = []
+    for row in rows:
+        data = row.model_dump()
+        percent = int(data["spent"] * 100 / data["limit"])
+        lines.append(
+            f"{data['category']} ({texts.PERIOD_NAMES[data['period']]}): "
+            f"{data['spent']:.2f} of {data['limit']:.2f} {user.currency}\n"
+            f"{texts.progress_bar(data['spent'], data['limit'])} {percent} %"
+        )
+    await message.answer("\n\n".join(lines))
+
+
+@router.message(Command("goals"))
+async def goals_list(message: Message, session: AsyncSession, user: User | None) -> None:
+    if user is None:
+        await message.answer(texts.NOT_STARTED)
+        return
+    found = await GoalRepository(session).for_user(user.id)
+    if not found:
+        await message.answer(texts.NO_GOALS)
+        return
+    lines = [
+        f"{goal.description or 'goal'} (by {goal.deadline.isoformat()}): "
+        f"{goal.saved_amount:.2f} of {goal.target_amount:.2f} {user.currency}\n"
+        f"{texts.progress_bar(goal.saved_amount, goal.target_amount)} "
+        f"{int(goal.saved_amount * 100 / goal.target_amount)} %"
+        for goal in found
+    ]
+    await message.answer("\n\n".join(lines))
+
+
+@router.message(Command("save"))
+async def save(
+    message: Message, command: CommandObject, session: AsyncSession, user: User | None
+) -> None:
+    if user is None:
+        await message.answer(texts.NOT_STARTED)
+        return
+    parts = (command.args or "").split(maxsplit=1)
+    amount = parse_amount(parts[0].replace("€", "").replace("$", "")) if parts else None
+    if amount is None or len(parts) < 2 or amount != amount.quantize(Decimal("0.01")):
+        await message.answer(texts.SAVE_USAGE)
+        return
+    goal = await chats.save_to_goal(session, user, amount, parts[1])
+    if goal is None:
+        names = ", ".join(g.description for g in await GoalRepository(session).for_user(user.id))
+        await message.answer(texts.NO_SUCH_GOAL.format(name=parts[1], names=names or "none"))
+        return
+    await message.answer(
+        texts.SAVED_TO_GOAL.format(
+            amount=f"{amount:.2f}",
+            name=goal.description,
+            saved=f"{goal.saved_amount:.2f}",
+            target=f"{goal.target_amount:.2f}",
+            currency=user.currency,
+        )
+    )
+
+
+@router.message(Command("report"))
+async def report(
+    message: Message, command: CommandObject, session: AsyncSession, user: User | None
+) -> None:
+    if user is None:
+        await message.answer(texts.NOT_STARTED)
+        return
+    period = {"week": "weekly", "month": "monthly", "": "monthly"}.get(
+        (command.args or "").strip().lower()
+    )
+    if period is None:
+        await message.answer(texts.REPORT_USAGE)
+        return
+    start, end = period_range(period, local_today(user.timezone))
+    summary = await reports.summary(session, user, start, end)
+    name = "This week" if period == "weekly" else "This month"
+    lines = [
+        f"{name} ({start.isoformat()} – {(end - timedelta(days=0)).isoformat()})",
+        f"Income: {summary.total_income:.2f} {user.currency}",
+        f"Spent: {summary.total_expenses:.2f} {user.currency}",
+        f"Net: {summary.net:.2f} {user.currency}",
+    ]
+    lines += [f"• {row.category}: {row.total:.2f}" for row in summary.by_category[:8]]
+    chart = await category_chart(
+        f"{name}: spending by category",
+        [(row.category, row.total) for row in summary.by_category[:8]],
+        user.currency,
+    )
+    await message.answer_photo(
+        BufferedInputFile(chart, filename="report.png"), caption="\n".join(lines)[:1024]
+    )

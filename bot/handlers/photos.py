@@ -1,0 +1,94 @@
+"""A receipt photo is stored as a document and attached to an expense."""
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.errors import AlreadyAnswered
+from bot.handlers.entries import PHOTO_WAITING, REFUSALS
+from bot.keyboards import after_entry
+from bot.parsing import Unparsed, parse_message
+from core.config import Settings
+from core.documents import service as documents
+from core.exceptions import PayloadTooLarge, ServiceUnavailable
+from core.expenses.service import expenses
+from core.models import User
+from core.periods import local_today
+from core.telegram import service as chats
+from storage import DocumentStore
+
+router = Router(name="photos")
+
+
+@router.message(F.photo)
+async def photo(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    user: User | None,
+    state: FSMContext,
+    store: DocumentStore,
+    settings: Settings,
+) -> None:
+    if user is None:
+        await message.answer(texts.NOT_STARTED)
+        return
+    largest = max(message.photo or [], key=lambda size: size.width * size.height)
+    content = await bot.download(largest.file_id)
+    if content is None:
+        await message.answer(texts.APOLOGY)
+        return
+
+    expense_id: int | None = None
+    recorded = None
+    if message.caption:
+        parsed = parse_message(
+            message.caption, local_today(user.timezone), await chats.hints(session, user)
+        )
+        if isinstance(parsed, Unparsed):
+            await message.answer(REFUSALS[parsed.reason])
+            return
+        recorded = await chats.record(session, user, message.chat.id, parsed)
+        expense_id = recorded.object_id if recorded.kind == "expense" else None
+    else:
+        expense_id = await chats.expense_to_attach(session, message.chat.id)
+
+    try:
+        document = await documents.upload(
+            session,
+            store,
+            user,
+            content,
+            f"receipt-{largest.file_unique_id}.jpg",
+            settings.max_upload_bytes,
+            expense_id,
+        )
+    except PayloadTooLarge as error:
+        await message.answer(texts.PHOTO_TOO_LARGE)
+        raise AlreadyAnswered from error  # roll back the entry from the caption too
+    except ServiceUnavailable as error:
+        await message.answer(texts.STORAGE_DOWN)
+        raise AlreadyAnswered from error
+
+    if recorded is not None:
+        top = await chats.top_categories(session, user)
+        await message.answer(
+            texts.saved(
+                recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day
+            ),
+            reply_markup=after_entry(
+                recorded.entry_id, recorded.kind, recorded.object_id, recorded.category, top
+            ),
+        )
+    elif expense_id is not None:
+        expense = await expenses.get(session, user, expense_id)
+        await message.answer(
+            texts.PHOTO_SAVED.format(
+                category=expense.category, amount=texts.money(expense.amount, user.currency)
+            )
+        )
+    else:
+        await state.update_data({PHOTO_WAITING: document.id})
+        await message.answer(texts.PHOTO_ASK_AMOUNT)

@@ -1,0 +1,26 @@
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from core.telegram import service as chats
+
+router = Router(name="start")
+
+
+@router.message(CommandStart())
+async def start(message: Message, command: CommandObject, session: AsyncSession) -> None:
+    user, outcome = await chats.start(session, message.chat.id, command.args)
+    answers = {
+        "created": texts.WELCOME,
+        "existing": texts.WELCOME_BACK,
+        "linked": texts.LINKED.format(username=user.username),
+        "bad-code": texts.BAD_CODE,
+    }
+    await message.answer(answers[outcome])
+
+
+@router.message(Command("help"))
+async def help_(message: Message) -> None:
+    await message.answer(texts.HELP)

@@ -1,0 +1,25 @@
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+
+
+def refile_data(expense_id: int, category: str) -> str | None:
+    data = f"rf:{expense_id}:{category}"
+    return data if len(data.encode()) <= MAX_CALLBACK_BYTES else None
+
+
+def after_entry(
+    entry_id: int, kind: str, object_id: int, current: str, top: list[str]
+) -> InlineKeyboardMarkup:
+    """The person's top categories, to re-file an expense with one tap, and Undo."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if kind == "expense":
+        buttons = [
+            InlineKeyboardButton(text=category, callback_data=data)
+            for category in top
+            if category.lower() != current.lower()
+            and (data := refile_data(object_id, category)) is not None
+        ]
+        rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([InlineKeyboardButton(text="↩ Undo", callback_data=f"undo:{entry_id}")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
