@@ -55,7 +55,12 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
     dispatcher.update.outer_middleware(DatabaseMiddleware(database))
     dispatcher.errors.register(on_error)
     # Commands first; plain text last, so that it never swallows a command.
-    dispatcher.include_routers(start.router, overview.router, photos.router, entries.router)
+    dispatcher.include_routers(
+        start.make_router(),
+        overview.make_router(),
+        photos.make_router(),
+        entries.make_router(),
+    )
     return dispatcher
 
 

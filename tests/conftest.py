@@ -78,6 +78,19 @@ async def clean_database(database: Database) -> None:
             await conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
 
 
+async def _clean(url: str) -> None:
+    database = Database(url)
+    await clean_database(database)
+    await database.dispose()
+
+
+@pytest.fixture
+async def empty_database(database_url: str) -> str:
+    """The test database, emptied, for tests that run finbot in other processes."""
+    await _clean(database_url)
+    return database_url
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(

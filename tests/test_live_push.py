@@ -11,8 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from core.db import Database
-from tests.conftest import PASSWORD, clean_database
+from tests.conftest import PASSWORD
 from tests.process import ServeProcess, clean_environment
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -25,18 +24,6 @@ def redis_is_up() -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-async def _clean(url: str) -> None:
-    database = Database(url)
-    await clean_database(database)
-    await database.dispose()
-
-
-@pytest.fixture
-def empty_database(database_url: str) -> str:
-    asyncio.run(_clean(database_url))
-    return database_url
 
 
 @pytest.fixture

@@ -15,8 +15,6 @@ from core.models import User
 from core.periods import local_today
 from core.telegram import service as chats
 
-router = Router(name="entries")
-
 REFUSALS = {
     "no amount": texts.CANT_READ,
     "several amounts": texts.SEVERAL_AMOUNTS,
@@ -26,7 +24,6 @@ REFUSALS = {
 PHOTO_WAITING = "photo_document_id"  # FSM data: a receipt waiting for its amount
 
 
-@router.message(Command("undo"))
 async def undo(message: Message, session: AsyncSession, user: User | None) -> None:
     if user is None:
         await message.answer(texts.NOT_STARTED)
@@ -35,7 +32,6 @@ async def undo(message: Message, session: AsyncSession, user: User | None) -> No
     await message.answer(texts.UNDONE.format(what=what) if what else texts.NOTHING_TO_UNDO)
 
 
-@router.message(F.text & ~F.text.startswith("/"))
 async def entry(
     message: Message, session: AsyncSession, user: User | None, state: FSMContext
 ) -> None:
@@ -61,7 +57,6 @@ async def entry(
     )
 
 
-@router.callback_query(F.data.startswith("rf:"))
 async def refile(query: CallbackQuery, session: AsyncSession, user: User | None) -> None:
     _, expense_id, category = (query.data or "").split(":", 2)
     if user is None or not expense_id.isdigit():
@@ -79,7 +74,6 @@ async def refile(query: CallbackQuery, session: AsyncSession, user: User | None)
             await query.message.edit_text(" · ".join([head[0], moved, head[2]]))
 
 
-@router.callback_query(F.data.startswith("undo:"))
 async def undo_button(query: CallbackQuery, session: AsyncSession, user: User | None) -> None:
     entry_id = (query.data or "").removeprefix("undo:")
     chat = query.message.chat.id if query.message else None
@@ -90,3 +84,13 @@ async def undo_button(query: CallbackQuery, session: AsyncSession, user: User | 
     await query.answer(texts.UNDONE.format(what=what) if what else texts.TOO_OLD_TO_CHANGE)
     if what and isinstance(query.message, Message):
         await query.message.edit_text(texts.UNDONE.format(what=what))
+
+
+def make_router() -> Router:
+    """A fresh router: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="entries")
+    router.message(Command("undo"))(undo)
+    router.message(F.text & ~F.text.startswith("/"))(entry)
+    router.callback_query(F.data.startswith("rf:"))(refile)
+    router.callback_query(F.data.startswith("undo:"))(undo_button)
+    return router

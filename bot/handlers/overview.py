@@ -19,10 +19,7 @@ from core.periods import local_today, period_range
 from core.reports import service as reports
 from core.telegram import service as chats
 
-router = Router(name="overview")
 
-
-@router.message(Command("budget"))
 async def budget(message: Message, session: AsyncSession, user: User | None) -> None:
     if user is None:
         await message.answer(texts.NOT_STARTED)
@@ -45,7 +42,6 @@ async def budget(message: Message, session: AsyncSession, user: User | None) -> 
     await message.answer("\n\n".join(lines))
 
 
-@router.message(Command("goals"))
 async def goals_list(message: Message, session: AsyncSession, user: User | None) -> None:
     if user is None:
         await message.answer(texts.NOT_STARTED)
@@ -64,7 +60,6 @@ async def goals_list(message: Message, session: AsyncSession, user: User | None)
     await message.answer("\n\n".join(lines))
 
 
-@router.message(Command("save"))
 async def save(
     message: Message, command: CommandObject, session: AsyncSession, user: User | None
 ) -> None:
@@ -92,7 +87,6 @@ async def save(
     )
 
 
-@router.message(Command("report"))
 async def report(
     message: Message, command: CommandObject, session: AsyncSession, user: User | None
 ) -> None:
@@ -123,3 +117,13 @@ async def report(
     await message.answer_photo(
         BufferedInputFile(chart, filename="report.png"), caption="\n".join(lines)[:1024]
     )
+
+
+def make_router() -> Router:
+    """A fresh router: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="overview")
+    router.message(Command("budget"))(budget)
+    router.message(Command("goals"))(goals_list)
+    router.message(Command("save"))(save)
+    router.message(Command("report"))(report)
+    return router

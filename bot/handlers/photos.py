@@ -19,10 +19,7 @@ from core.periods import local_today
 from core.telegram import service as chats
 from storage import DocumentStore
 
-router = Router(name="photos")
 
-
-@router.message(F.photo)
 async def photo(
     message: Message,
     bot: Bot,
@@ -92,3 +89,10 @@ async def photo(
     else:
         await state.update_data({PHOTO_WAITING: document.id})
         await message.answer(texts.PHOTO_ASK_AMOUNT)
+
+
+def make_router() -> Router:
+    """A fresh router: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="photos")
+    router.message(F.photo)(photo)
+    return router

@@ -6,10 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from core.telegram import service as chats
 
-router = Router(name="start")
 
-
-@router.message(CommandStart())
 async def start(message: Message, command: CommandObject, session: AsyncSession) -> None:
     user, outcome = await chats.start(session, message.chat.id, command.args)
     answers = {
@@ -21,6 +18,13 @@ async def start(message: Message, command: CommandObject, session: AsyncSession)
     await message.answer(answers[outcome])
 
 
-@router.message(Command("help"))
 async def help_(message: Message) -> None:
     await message.answer(texts.HELP)
+
+
+def make_router() -> Router:
+    """A fresh router: aiogram attaches a router to one dispatcher only."""
+    router = Router(name="start")
+    router.message(CommandStart())(start)
+    router.message(Command("help"))(help_)
+    return router
