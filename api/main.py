@@ -16,6 +16,7 @@ from core.logs import install_log_redaction
 from core.notifications.bus import NotificationBus
 from core.notifications.service import connect_bus
 from core.payments import make_gateway
+from scheduler.app import scheduler_running
 from storage import make_store
 
 log = logging.getLogger("finbot.api")
@@ -38,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await bus.start()
         async with AsyncExitStack() as stack:
+            if settings.run_scheduler:
+                await stack.enter_async_context(scheduler_running(database, settings))
             if bot is not None and dispatcher is not None:
                 await stack.enter_async_context(
                     run_bot_alongside(bot, dispatcher, database, settings)

@@ -12,9 +12,14 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import BufferedInputFile
 
+from bot.charts import category_chart
 from core.db import Database
+from core.jobs.service import parse_summary_key
+from core.models import Notification, User
 from core.models.base import utcnow
+from core.reports import service as reports
 from core.telegram.repository import TelegramRepository
 
 log = logging.getLogger("finbot.delivery")
@@ -39,7 +44,7 @@ class ChatDelivery:
         retries: dict[int, datetime] = {}
         for position, (notification, chat_id) in enumerate(claimed):
             try:
-                await self.bot.send_message(chat_id, notification.message)
+                await self._send(chat_id, notification)
                 delivered.append(notification.id)
             except TelegramRetryAfter as error:
                 # Telegram asks the whole bot to wait: everything left waits too.
@@ -70,6 +75,28 @@ class ChatDelivery:
                 for notification_id, at in retries.items():
                     await repository.retry_at(notification_id, at)
         return len(delivered)
+
+    async def _send(self, chat_id: int, notification: Notification) -> None:
+        span = parse_summary_key(notification.dedupe_key or "")
+        if notification.kind != "summary" or span is None:
+            await self.bot.send_message(chat_id, notification.message)
+            return
+        # Summaries travel with their chart; the caption is the summary itself.
+        period, first, last = span
+        async with self.database.session() as session:
+            user = await session.get(User, notification.user_id)
+            assert user is not None
+            summary = await reports.summary(session, user, first, last)
+        chart = await category_chart(
+            f"{first.isoformat()} – {last.isoformat()}: spending by category",
+            [(row.category, row.total) for row in summary.by_category[:8]],
+            user.currency,
+        )
+        await self.bot.send_photo(
+            chat_id,
+            BufferedInputFile(chart, filename=f"{period}-summary.png"),
+            caption=notification.message[:1024],
+        )
 
     async def run_forever(self) -> None:
         while True:

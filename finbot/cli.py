@@ -117,6 +117,59 @@ def bot_command() -> None:
     asyncio.run(run_polling(settings))
 
 
+scheduler_app = typer.Typer(
+    help="The scheduler: budget sweeps, goal checks, summaries, payment reconciliation.",
+    invoke_without_command=True,
+)
+app.add_typer(scheduler_app, name="scheduler")
+
+
+@scheduler_app.callback()
+def scheduler_command(context: typer.Context) -> None:
+    """Run the scheduler alone (without a sub-command)."""
+    if context.invoked_subcommand is not None:
+        return
+    from core.config import Settings
+    from scheduler.app import run_forever
+
+    _configure_logging()
+    _migrate()
+    asyncio.run(run_forever(Settings()))
+
+
+@scheduler_app.command("run-once")
+def scheduler_run_once(
+    jobs: Annotated[list[str], typer.Argument(help="Jobs to run, in order.")],
+    now: Annotated[
+        str | None, typer.Option(help="ISO-8601 time the jobs see (default: now).")
+    ] = None,
+) -> None:
+    """Run those jobs once and exit."""
+    from core.config import Settings
+    from scheduler.app import run_once
+    from scheduler.jobs import JOBS
+
+    unknown = [job for job in jobs if job not in JOBS]
+    if unknown:
+        typer.echo(f"unknown job(s): {', '.join(unknown)}; known: {', '.join(JOBS)}", err=True)
+        raise typer.Exit(2)
+    if now is not None:
+        from datetime import datetime
+
+        try:
+            datetime.fromisoformat(now)
+        except ValueError:
+            typer.echo(f"--now is not an ISO-8601 time: {now}", err=True)
+            raise typer.Exit(2) from None
+    _configure_logging()
+    _migrate()
+    results = asyncio.run(run_once(Settings(), jobs, now))
+    for name, made in results.items():
+        typer.echo(f"{name}: {'failed' if made is None else f'{made} made'}")
+    if any(made is None for made in results.values()):
+        raise typer.Exit(1)
+
+
 def _self_command() -> list[str]:
     return [sys.executable, "-m", "finbot"]
 

@@ -68,6 +68,8 @@ class MeUpdate(Schema):
     email: Email | None = None
     timezone: Timezone | None = None
     currency: Currency | None = None
+    weekly_summary: bool | None = None
+    monthly_summary: bool | None = None
 
 
 class UserOut(OutSchema):
@@ -79,3 +81,5 @@ class UserOut(OutSchema):
 class Me(UserOut):
     timezone: str
     currency: str
+    weekly_summary: bool
+    monthly_summary: bool

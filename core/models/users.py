@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, func
+from sqlalchemy import BigInteger, ForeignKey, Index, String, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, UTCDateTime, utcnow
@@ -20,6 +20,8 @@ class User(Base):
     # before the link are not replayed into the chat).
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     telegram_linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    weekly_summary: Mapped[bool] = mapped_column(default=True, server_default=true())
+    monthly_summary: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class AuthToken(Base):

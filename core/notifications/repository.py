@@ -43,6 +43,23 @@ class NotificationRepository(OwnedRepository[Notification]):
     def conditions(self, filters: NotificationFilters) -> list[ColumnElement[bool]]:
         return [Notification.read_at.is_(None)] if filters.unread else []
 
+    async def add_many_once(self, rows: list[dict[str, object]]) -> list[Notification]:
+        """Insert many at once, skipping any (user, key) that exists; the new rows."""
+        if not rows:
+            return []
+        now = utcnow()
+        statement = (
+            insert_for(self.session)(Notification)
+            .values([{**row, "created_at": now} for row in rows])
+            .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+            .returning(Notification)
+        )
+        result = await self.session.execute(
+            select(Notification).from_statement(statement),
+            execution_options={"populate_existing": True},
+        )
+        return list(result.scalars())
+
     async def mark_all_read(self, user_id: int, at: datetime) -> int:
         query = update(Notification).where(
             Notification.user_id == user_id, Notification.read_at.is_(None)

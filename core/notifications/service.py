@@ -30,6 +30,20 @@ async def notify(
     return row
 
 
+async def notify_many(session: AsyncSession, items: list[dict[str, object]]) -> int:
+    """Make many notifications in few statements (the jobs' path); how many were new.
+
+    Each item: user_id, kind, message, dedupe_key.
+    """
+    made = 0
+    repository = NotificationRepository(session)
+    for start in range(0, len(items), 500):  # bounded statement size
+        rows = await repository.add_many_once(items[start : start + 500])
+        session.info.setdefault(PENDING, []).extend(NotificationOut.of(row) for row in rows)
+        made += len(rows)
+    return made
+
+
 def take_pending(session: AsyncSession) -> list[NotificationOut]:
     """The notifications this session made and has not handed out yet."""
     pending: list[NotificationOut] = session.info.pop(PENDING, [])

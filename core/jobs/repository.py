@@ -1,0 +1,191 @@
+"""Set-based queries for the periodic jobs: one statement covers every user.
+
+Periods follow each user's timezone, so the bounds of "this week" differ by
+timezone. They arrive as a small VALUES table (one row per timezone and
+period) joined to users, instead of one query per user.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Date,
+    Row,
+    String,
+    and_,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    values,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Budget, Expense, Goal, Income, Notification, User
+
+PeriodBounds = tuple[str, str, date, date]  # (timezone, period, first day, last day)
+
+
+def _table(name: str, columns: list[tuple[str, Any]], rows: list[tuple[Any, ...]]) -> Any:
+    return values(*(column(n, t) for n, t in columns), name=name).data(rows)
+
+
+class JobsRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def timezones(self) -> list[str]:
+        return list((await self.session.execute(select(User.timezone).distinct())).scalars())
+
+    async def budgets_at_least(
+        self, bounds_rows: list[PeriodBounds], percent: int
+    ) -> list[Row[Any]]:
+        """Budgets whose spending in the given period reached `percent` of the limit."""
+        if not bounds_rows:
+            return []
+        bounds = _table(
+            "bounds",
+            [("tz", String), ("period", String), ("first", Date), ("last", Date)],
+            bounds_rows,
+        )
+        spent = func.sum(Expense.amount)
+        query = (
+            select(
+                Budget.id,
+                Budget.user_id,
+                Budget.category,
+                Budget.limit,
+                Budget.period,
+                bounds.c.first,
+                spent.label("spent"),
+                User.currency,
+            )
+            .join(User, User.id == Budget.user_id)
+            .join(bounds, and_(bounds.c.tz == User.timezone, bounds.c.period == Budget.period))
+            .join(
+                Expense,
+                and_(
+                    Expense.user_id == Budget.user_id,
+                    func.lower(Expense.category) == func.lower(Budget.category),
+                    Expense.date >= bounds.c.first,
+                    Expense.date <= bounds.c.last,
+                ),
+            )
+            .group_by(
+                Budget.id,
+                Budget.user_id,
+                Budget.category,
+                Budget.limit,
+                Budget.period,
+                bounds.c.first,
+                User.currency,
+            )
+            # literal_column: a plain number, not bound through the Money type.
+            .having(spent * literal_column("100") >= Budget.limit * literal_column(str(percent)))
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def goals_due(self, today_rows: list[tuple[str, date, date]]) -> list[Row[Any]]:
+        """Unreached goals whose deadline is at most a week ahead (or already passed)."""
+        if not today_rows:
+            return []
+        bounds = _table(
+            "today", [("tz", String), ("today", Date), ("week_ahead", Date)], today_rows
+        )
+        query = (
+            select(
+                Goal.id,
+                Goal.user_id,
+                Goal.description,
+                Goal.deadline,
+                Goal.saved_amount,
+                Goal.target_amount,
+                User.currency,
+                bounds.c.today,
+            )
+            .join(User, User.id == Goal.user_id)
+            .join(bounds, bounds.c.tz == User.timezone)
+            .where(Goal.saved_amount < Goal.target_amount, Goal.deadline <= bounds.c.week_ahead)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def summary_totals(
+        self,
+        flag: str,
+        due_rows: list[tuple[str, str, date, date, date, date]],
+        model: type[Expense] | type[Income],
+    ) -> list[Row[Any]]:
+        """Per due user: (user id, currency, key, first, last, total, previous total).
+
+        `due_rows`: (timezone, key, first, last, previous first, previous last).
+        Users who opted out, or already have that summary, are left out.
+        """
+        due = _table(
+            "due",
+            [
+                ("tz", String),
+                ("key", String),
+                ("first", Date),
+                ("last", Date),
+                ("prev_first", Date),
+                ("prev_last", Date),
+            ],
+            due_rows,
+        )
+        zero = literal(Decimal(0), model.amount.type)
+        in_period = and_(model.date >= due.c.first, model.date <= due.c.last)
+        in_previous = and_(model.date >= due.c.prev_first, model.date <= due.c.prev_last)
+        already = exists().where(
+            Notification.user_id == User.id, Notification.dedupe_key == due.c.key
+        )
+        query = (
+            select(
+                User.id,
+                User.currency,
+                due.c.key,
+                due.c.first,
+                due.c.last,
+                func.coalesce(func.sum(case((in_period, model.amount))), zero).label("total"),
+                func.coalesce(func.sum(case((in_previous, model.amount))), zero).label("previous"),
+            )
+            .select_from(User)
+            .join(due, due.c.tz == User.timezone)
+            .outerjoin(
+                model,
+                and_(
+                    model.user_id == User.id,
+                    model.date >= due.c.prev_first,
+                    model.date <= due.c.last,
+                ),
+            )
+            .where(getattr(User, flag).is_(True), ~already)
+            .group_by(User.id, User.currency, due.c.key, due.c.first, due.c.last)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def category_totals(
+        self, user_ids: list[int], period_rows: list[tuple[str, date, date]]
+    ) -> list[tuple[int, str, Decimal]]:
+        """(user id, category, total) over each user's period, largest first."""
+        if not user_ids:
+            return []
+        bounds = _table("span", [("tz", String), ("first", Date), ("last", Date)], period_rows)
+        key = func.lower(Expense.category)
+        total = func.sum(Expense.amount)
+        query = (
+            select(Expense.user_id, func.min(Expense.category), total)
+            .join(User, User.id == Expense.user_id)
+            .join(bounds, bounds.c.tz == User.timezone)
+            .where(
+                Expense.user_id.in_(user_ids),
+                Expense.date >= bounds.c.first,
+                Expense.date <= bounds.c.last,
+            )
+            .group_by(Expense.user_id, key)
+            .order_by(Expense.user_id, total.desc(), key)
+        )
+        return [(u, c, t) for u, c, t in (await self.session.execute(query)).all()]
