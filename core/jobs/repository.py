@@ -15,13 +15,12 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    column,
     exists,
     func,
     literal,
     literal_column,
     select,
-    values,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +30,15 @@ PeriodBounds = tuple[str, str, date, date]  # (timezone, period, first day, last
 
 
 def _table(name: str, columns: list[tuple[str, Any]], rows: list[tuple[Any, ...]]) -> Any:
-    return values(*(column(n, t) for n, t in columns), name=name).data(rows)
+    """A small inline table. UNION ALL of SELECTs rather than VALUES: SQLite has no
+    VALUES with column names, and both databases plan this the same."""
+    selects = [
+        select(
+            *(literal(value, kind).label(n) for value, (n, kind) in zip(row, columns, strict=True))
+        )
+        for row in rows
+    ]
+    return union_all(*selects).subquery(name)
 
 
 class JobsRepository:
