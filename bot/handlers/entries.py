@@ -29,6 +29,7 @@ async def undo(message: Message, session: AsyncSession, user: User | None) -> No
         await message.answer(texts.NOT_STARTED)
         return
     what = await chats.undo(session, user, message.chat.id)
+    await session.commit()  # say it only once it is true
     await message.answer(texts.UNDONE.format(what=what) if what else texts.NOTHING_TO_UNDO)
 
 
@@ -49,6 +50,7 @@ async def entry(
         await documents.attach(session, user, waiting, recorded.object_id)
         await state.clear()
     top = await chats.top_categories(session, user)
+    await session.commit()  # say "saved" only once it is
     await message.answer(
         texts.saved(recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day),
         reply_markup=after_entry(
@@ -67,6 +69,7 @@ async def refile(query: CallbackQuery, session: AsyncSession, user: User | None)
     except NotFound:
         await query.answer(texts.TOO_OLD_TO_CHANGE)
         return
+    await session.commit()
     await query.answer(texts.REFILED.format(category=moved))
     if isinstance(query.message, Message) and query.message.text:
         head = query.message.text.split(" · ")
@@ -81,6 +84,7 @@ async def undo_button(query: CallbackQuery, session: AsyncSession, user: User | 
         await query.answer(texts.TOO_OLD_TO_CHANGE)
         return
     what = await chats.undo(session, user, chat, int(entry_id))
+    await session.commit()
     await query.answer(texts.UNDONE.format(what=what) if what else texts.TOO_OLD_TO_CHANGE)
     if what and isinstance(query.message, Message):
         await query.message.edit_text(texts.UNDONE.format(what=what))

@@ -72,6 +72,7 @@ async def save(
         await message.answer(texts.SAVE_USAGE)
         return
     goal = await chats.save_to_goal(session, user, amount, parts[1])
+    await session.commit()
     if goal is None:
         names = ", ".join(g.description for g in await GoalRepository(session).for_user(user.id))
         await message.answer(texts.NO_SUCH_GOAL.format(name=parts[1], names=names or "none"))

@@ -69,6 +69,7 @@ async def photo(
         await message.answer(texts.STORAGE_DOWN)
         raise AlreadyAnswered from error
 
+    await session.commit()  # the replies below say it is saved
     if recorded is not None:
         top = await chats.top_categories(session, user)
         await message.answer(

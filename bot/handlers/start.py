@@ -9,6 +9,7 @@ from core.telegram import service as chats
 
 async def start(message: Message, command: CommandObject, session: AsyncSession) -> None:
     user, outcome = await chats.start(session, message.chat.id, command.args)
+    await session.commit()
     answers = {
         "created": texts.WELCOME,
         "existing": texts.WELCOME_BACK,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
@@ -49,9 +50,10 @@ class JobsRepository:
         return list((await self.session.execute(select(User.timezone).distinct())).scalars())
 
     async def budgets_at_least(
-        self, bounds_rows: list[PeriodBounds], percent: int
+        self, bounds_rows: list[PeriodBounds], percent: int, thresholds: tuple[int, ...] = ()
     ) -> list[Row[Any]]:
-        """Budgets whose spending in the given period reached `percent` of the limit."""
+        """Budgets whose spending in the given period reached `percent` of the limit,
+        with `has_<t>` telling, for each of `thresholds`, whether its alert exists."""
         if not bounds_rows:
             return []
         bounds = _table(
@@ -60,6 +62,20 @@ class JobsRepository:
             bounds_rows,
         )
         spent = func.sum(Expense.amount)
+
+        def alerted(threshold: int) -> Any:
+            # Whether that threshold's alert exists already (the unique key's index answers).
+            key = (
+                literal("budget:")
+                + cast(Budget.id, String)
+                + ":"
+                + cast(bounds.c.first, String)
+                + f":{threshold}"
+            )
+            return exists().where(
+                Notification.user_id == Budget.user_id, Notification.dedupe_key == key
+            )
+
         query = (
             select(
                 Budget.id,
@@ -70,6 +86,7 @@ class JobsRepository:
                 bounds.c.first,
                 spent.label("spent"),
                 User.currency,
+                *(alerted(t).label(f"has_{t}") for t in thresholds),
             )
             .join(User, User.id == Budget.user_id)
             .join(bounds, and_(bounds.c.tz == User.timezone, bounds.c.period == Budget.period))

@@ -42,14 +42,15 @@ async def budget_sweep(database: Database, now: datetime) -> int:
             for period in PERIOD_WORDS
         ]
         items = []
-        for row in await repository.budgets_at_least(bounds, min(THRESHOLDS)):
+        for row in await repository.budgets_at_least(bounds, min(THRESHOLDS), THRESHOLDS):
             percent = int(row.spent * 100 / row.limit)
             message = (
                 f"{row.category}: {_money(row.spent)} of {_money(row.limit)} {row.currency} "
                 f"spent {PERIOD_WORDS[row.period]} ({percent} %)"
             )
             for threshold in THRESHOLDS:
-                if row.spent * 100 >= row.limit * threshold:
+                crossed = row.spent * 100 >= row.limit * threshold
+                if crossed and not getattr(row, f"has_{threshold}"):
                     items.append(
                         {
                             "user_id": row.user_id,

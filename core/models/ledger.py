@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, Money, UTCDateTime, utcnow
@@ -72,3 +72,7 @@ class Goal(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# Budgets match expenses by category in any case (alerts, the scheduler's sweep).
+Index("ix_expenses_user_category_date", Expense.user_id, func.lower(Expense.category), Expense.date)

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Row, func, select, update
 
 from core.crud import OwnedRepository, insert_for
 from core.models import Notification
@@ -43,22 +44,28 @@ class NotificationRepository(OwnedRepository[Notification]):
     def conditions(self, filters: NotificationFilters) -> list[ColumnElement[bool]]:
         return [Notification.read_at.is_(None)] if filters.unread else []
 
-    async def add_many_once(self, rows: list[dict[str, object]]) -> list[Notification]:
-        """Insert many at once, skipping any (user, key) that exists; the new rows."""
+    async def add_many_once(self, rows: list[dict[str, object]]) -> list[Row[Any]]:
+        """Insert many at once, skipping any (user, key) that exists; the new rows'
+        columns (plain rows, not ORM objects: the jobs make tens of thousands)."""
         if not rows:
             return []
         now = utcnow()
+        # One statement, many parameter sets: SQLAlchemy batches them ("insertmanyvalues")
+        # with RETURNING, and the compiled statement is cached.
         statement = (
             insert_for(self.session)(Notification)
-            .values([{**row, "created_at": now} for row in rows])
             .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
-            .returning(Notification)
+            .returning(
+                Notification.id,
+                Notification.user_id,
+                Notification.kind,
+                Notification.message,
+                Notification.created_at,
+                Notification.read_at,
+            )
         )
-        result = await self.session.execute(
-            select(Notification).from_statement(statement),
-            execution_options={"populate_existing": True},
-        )
-        return list(result.scalars())
+        parameters = [{**row, "created_at": now} for row in rows]
+        return list((await self.session.execute(statement, parameters)).all())
 
     async def mark_all_read(self, user_id: int, at: datetime) -> int:
         query = update(Notification).where(

@@ -1,5 +1,5 @@
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
@@ -22,12 +22,13 @@ class NotificationOut(BaseModel):
     read: bool
 
     @classmethod
-    def of(cls, row: object) -> "NotificationOut":
+    def of(cls, row: Any) -> "NotificationOut":
+        """From a Notification or a row with its columns."""
         return cls(
-            id=row.id,  # type: ignore[attr-defined]
-            user_id=row.user_id,  # type: ignore[attr-defined]
-            kind=row.kind,  # type: ignore[attr-defined]
-            message=row.message,  # type: ignore[attr-defined]
-            timestamp=row.created_at,  # type: ignore[attr-defined]
-            read=row.read_at is not None,  # type: ignore[attr-defined]
+            id=row.id,
+            user_id=row.user_id,
+            kind=row.kind,
+            message=row.message,
+            timestamp=row.created_at,
+            read=row.read_at is not None,
         )

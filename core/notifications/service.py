@@ -37,8 +37,8 @@ async def notify_many(session: AsyncSession, items: list[dict[str, object]]) -> 
     """
     made = 0
     repository = NotificationRepository(session)
-    for start in range(0, len(items), 500):  # bounded statement size
-        rows = await repository.add_many_once(items[start : start + 500])
+    for start in range(0, len(items), 5000):  # bounded memory per round trip
+        rows = await repository.add_many_once(items[start : start + 5000])
         session.info.setdefault(PENDING, []).extend(NotificationOut.of(row) for row in rows)
         made += len(rows)
     return made
