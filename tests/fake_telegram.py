@@ -36,6 +36,8 @@ class FakeTelegram:
         self.fail_next: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._updates: list[dict[str, Any]] = []
         self._arrived = asyncio.Condition()
+        self._called = asyncio.Condition()
+        self._messages_to: dict[int, int] = {}  # chat id -> sendMessage calls
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
 
@@ -132,6 +134,14 @@ class FakeTelegram:
             f"expected {count} {method} to {chat_id}, got {self.sent(method, chat_id)}"
         )
 
+    def messages_to(self, chat_id: int) -> int:
+        return self._messages_to.get(chat_id, 0)
+
+    async def replied(self, chat_id: int, count: int) -> None:
+        """Until `count` messages went to that chat (no polling delay)."""
+        async with self._called:
+            await self._called.wait_for(lambda: self._messages_to.get(chat_id, 0) >= count)
+
     # The Bot API
 
     async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -165,6 +175,11 @@ class FakeTelegram:
         params, files = await self._params(request)
         if method != "getUpdates":
             self.calls.append(Call(method, params, files))
+            if method == "sendMessage" and "chat_id" in params:
+                chat_id = int(params["chat_id"])
+                self._messages_to[chat_id] = self._messages_to.get(chat_id, 0) + 1
+            async with self._called:
+                self._called.notify_all()
         failures = self.fail_next.get(method)
         if failures:
             status, body = failures.pop(0)

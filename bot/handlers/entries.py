@@ -44,12 +44,13 @@ async def entry(
     if isinstance(parsed, Unparsed):
         await message.answer(REFUSALS[parsed.reason])
         return
+    # Reads before the first write: on SQLite the write lock is held from then on.
+    top = await chats.top_categories(session, user)
     recorded = await chats.record(session, user, message.chat.id, parsed)
     waiting = (await state.get_data()).get(PHOTO_WAITING)
     if waiting and recorded.kind == "expense":
         await documents.attach(session, user, waiting, recorded.object_id)
         await state.clear()
-    top = await chats.top_categories(session, user)
     await session.commit()  # say "saved" only once it is
     await message.answer(
         texts.saved(recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day),

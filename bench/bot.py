@@ -1,0 +1,117 @@
+"""Chat throughput: 2,000 text updates ("coffee 4.50") posted to finbot's webhook
+(`finbot serve` in webhook mode, against a fake Bot API server), beside a bare
+aiogram echo bot doing the same round trip. 50 chats, one update in flight per
+chat. Prints updates/s and p50/p99 from posting the update to its reply having
+reached the Bot API, and the ratio (median of repeats).
+Usage: python bench/bot.py [--updates N] [--repeats R]
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import BIN, clean_env, free_port, median, percentile, start, stop
+from migrations import upgrade
+from tests.fake_telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:BENCH-token"
+SECRET = "bench-secret"
+CHATS = 50
+
+
+async def drive(
+    telegram: FakeTelegram, url: str, updates: int, headers: dict[str, str]
+) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    per_chat = updates // CHATS
+    async with aiohttp.ClientSession(headers=headers) as http:
+
+        async def chat(chat_id: int) -> None:
+            for _ in range(per_chat):
+                update = telegram.message_update(chat_id, "coffee 4.50")
+                before = telegram.messages_to(chat_id)
+                began = time.perf_counter()
+                async with http.post(url, json=update) as answer:
+                    assert answer.status == 200, await answer.text()
+                await telegram.replied(chat_id, before + 1)
+                latencies.append(time.perf_counter() - began)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(chat(1000 + n) for n in range(CHATS)))
+        return per_chat * CHATS / (time.perf_counter() - began), latencies
+
+
+async def main_async(args: argparse.Namespace, workdir: Path) -> None:
+    telegram = await FakeTelegram().start()
+    database = args.database or f"sqlite+aiosqlite:///{workdir}/bot.db"
+    port, echo_port = free_port(), free_port()
+    webhook = f"http://127.0.0.1:{port}/api/telegram/webhook/"
+    env = clean_env(
+        FINBOT_DATABASE_URL=database,
+        FINBOT_TELEGRAM_BOT_TOKEN=TOKEN,
+        FINBOT_TELEGRAM_API_URL=telegram.url,
+        FINBOT_TELEGRAM_WEBHOOK_URL=webhook,
+        FINBOT_TELEGRAM_WEBHOOK_SECRET=SECRET,
+        FINBOT_STORAGE_DIR=str(workdir / "data"),
+        FINBOT_LOG_LEVEL="warning",
+    )
+    finbot = await asyncio.to_thread(
+        start, [str(BIN / "finbot"), "serve", "--port", str(port), "--no-scheduler"], workdir, env,
+        f"http://127.0.0.1:{port}/healthz",
+    )  # fmt: skip
+    echo_env = clean_env(
+        ECHO_TOKEN=TOKEN, ECHO_API_URL=telegram.url, ECHO_PORT=str(echo_port),
+        PYTHONPATH=str(ROOT),
+    )  # fmt: skip
+    echo = await asyncio.to_thread(
+        start, [sys.executable, "-m", "bench.echo_bot"], workdir, echo_env,
+        f"http://127.0.0.1:{echo_port}/",
+    )  # fmt: skip
+    hook_headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    try:
+        async with aiohttp.ClientSession(headers=hook_headers) as http:
+            for n in range(CHATS):  # every chat has an account before the clock starts
+                async with http.post(webhook, json=telegram.message_update(1000 + n, "/start")):
+                    pass
+        runs: dict[str, list[tuple[float, list[float]]]] = {"finbot": [], "echo": []}
+        for _ in range(args.repeats):
+            runs["finbot"].append(await drive(telegram, webhook, args.updates, hook_headers))
+            runs["echo"].append(
+                await drive(telegram, f"http://127.0.0.1:{echo_port}/webhook", args.updates, {})
+            )
+    finally:
+        await asyncio.to_thread(stop, finbot)
+        await asyncio.to_thread(stop, echo)
+        await telegram.stop()
+    rates = {}
+    for name, measured in runs.items():
+        rates[name] = median([r for r, _ in measured])
+        p50 = median([percentile(lat, 0.5) for _, lat in measured]) * 1000
+        p99 = median([percentile(lat, 0.99) for _, lat in measured]) * 1000
+        print(f"{name:7} {rates[name]:7.0f} updates/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
+    print(f"ratio   {rates['finbot'] / rates['echo']:.2f} (finbot / bare aiogram echo, updates/s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--database", help="a SQLAlchemy URL (default: a fresh SQLite file)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(os.environ.get("BENCH_WORKDIR", tmp))
+        upgrade(args.database or f"sqlite+aiosqlite:///{workdir}/bot.db")
+        asyncio.run(main_async(args, workdir))
+
+
+if __name__ == "__main__":
+    main()
