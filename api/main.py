@@ -7,7 +7,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import auth, health, ledger, notifications, payments, reports, telegram
+from api.observability import RequestLogMiddleware
+from api.routes import auth, export, health, ledger, notifications, payments, reports, telegram
 from api.routes.documents import documents_router
 from bot.app import make_bot, make_dispatcher, run_bot_alongside
 from core.config import Settings
@@ -67,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.dispatcher = dispatcher
     app.state.gateway = make_gateway(settings)
     install_error_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)
+    app.include_router(export.router)
     app.include_router(auth.router)
     for router in (
         ledger.expenses_router,

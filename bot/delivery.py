@@ -17,6 +17,7 @@ from aiogram.types import BufferedInputFile
 from bot.charts import category_chart
 from core.db import Database
 from core.jobs.service import parse_summary_key
+from core.metrics import NOTIFICATIONS_DELIVERED
 from core.models import Notification, User
 from core.models.base import utcnow
 from core.reports import service as reports
@@ -74,6 +75,7 @@ class ChatDelivery:
                     await repository.mark_delivered(notification_id, utcnow())
                 for notification_id, at in retries.items():
                     await repository.retry_at(notification_id, at)
+            NOTIFICATIONS_DELIVERED.inc(len(delivered))
         return len(delivered)
 
     async def _send(self, chat_id: int, notification: Notification) -> None:

@@ -7,6 +7,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject
 
 from core.db import Database
+from core.metrics import BOT_UPDATES
 from core.telegram import service as chats
 
 
@@ -22,8 +23,14 @@ class DatabaseMiddleware(BaseMiddleware):
     ) -> Any:
         # Committed when the handler returns; rolled back (and the errors handler
         # apologises) when it raises, so an update is never half-recorded.
-        async with self.database.session() as session:
-            chat: Chat | None = data.get("event_chat")
-            data["session"] = session
-            data["user"] = await chats.user_for_chat(session, chat.id) if chat else None
-            return await handler(event, data)
+        try:
+            async with self.database.session() as session:
+                chat: Chat | None = data.get("event_chat")
+                data["session"] = session
+                data["user"] = await chats.user_for_chat(session, chat.id) if chat else None
+                result = await handler(event, data)
+        except Exception:
+            BOT_UPDATES.labels("error").inc()
+            raise
+        BOT_UPDATES.labels("ok").inc()
+        return result

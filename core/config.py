@@ -12,7 +12,12 @@ SECRET_KEY_FILE = "secret_key"
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="FINBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="FINBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # FINBOT_TELEGRAM_BOT_TOKEN= (empty, as in .env.example) means unset, not "".
+        env_ignore_empty=True,
     )
 
     database_url: str = "sqlite+aiosqlite:///./finbot.db"

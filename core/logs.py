@@ -1,7 +1,11 @@
 """Logging that never carries a secret."""
 
+import json
 import logging
+import logging.config
 import re
+from datetime import UTC, datetime
+from typing import Any
 
 # Tokens travel in query strings (the WebSocket's ?token=, reset links).
 _SECRET_IN_QUERY = re.compile(
@@ -27,3 +31,59 @@ def install_log_redaction() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecrets) for f in logger.filters):
             logger.addFilter(RedactSecrets())
+
+
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and any extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def logging_config(log_format: str = "text", level: str = "INFO") -> dict[str, Any]:
+    """A dictConfig for every finbot process (uvicorn applies it in each worker too)."""
+    formatter: dict[str, Any] = (
+        {"()": "core.logs.JsonFormatter"}
+        if log_format == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    )
+    # uvicorn's and aiogram's loggers hand their records to ours: one format, one redaction.
+    passthrough = {"handlers": [], "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "core.logs.RedactSecrets"}},
+        "formatters": {"finbot": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": "finbot",
+                "filters": ["redact"],
+            }
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {
+            "uvicorn": passthrough,
+            "uvicorn.error": passthrough,
+            "uvicorn.access": passthrough,
+            "aiogram": passthrough,
+            "alembic.runtime.plugins": {"level": "WARNING"},
+        },
+    }
+
+
+def configure_logging(log_format: str = "text", level: str = "INFO") -> None:
+    logging.config.dictConfig(logging_config(log_format, level))

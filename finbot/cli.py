@@ -19,12 +19,15 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
+def _log_level() -> str:
+    return os.environ.get("FINBOT_LOG_LEVEL", "info").upper()
+
+
 def _configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from core.config import Settings
+    from core.logs import configure_logging
+
+    configure_logging(Settings().log_format, _log_level())
 
 
 def _migrate() -> None:
@@ -57,6 +60,7 @@ def serve(
     import uvicorn
 
     from core.config import Settings
+    from core.logs import logging_config
 
     _configure_logging()
     _migrate()
@@ -91,7 +95,8 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            log_level=os.environ.get("FINBOT_LOG_LEVEL", "info").lower(),
+            log_config=logging_config(settings.log_format, _log_level()),
+            access_log=False,  # finbot.access logs each request, with its request id
             proxy_headers=True,
             timeout_graceful_shutdown=20,
         )

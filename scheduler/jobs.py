@@ -7,6 +7,7 @@ from datetime import datetime
 
 from core.db import Database
 from core.jobs import service as jobs
+from core.metrics import JOB_FAILURES, JOB_RUNS
 from core.models.base import utcnow
 from core.payments.gateway import PaymentGateway
 
@@ -28,9 +29,11 @@ async def run_job(
 ) -> int | None:
     """Run one job; a failure is logged and reported as None, never raised."""
     began = time.perf_counter()
+    JOB_RUNS.labels(name).inc()
     try:
         made = await JOBS[name](database, gateway, now or utcnow())
     except Exception:  # one job's failure must not stop the others or the process
+        JOB_FAILURES.labels(name).inc()
         log.exception("job %s failed", name)
         return None
     log.info("job %s made %d in %.2fs", name, made, time.perf_counter() - began)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.crud import Page, Paging
 from core.db import Database
 from core.exceptions import NotFound
+from core.metrics import NOTIFICATIONS_MADE
 from core.models import Notification, User
 from core.models.base import utcnow
 from core.notifications.bus import NotificationBus
@@ -26,6 +27,7 @@ async def notify(
     """
     row = await NotificationRepository(session).add_once(user_id, kind, message, dedupe_key)
     if row is not None:
+        NOTIFICATIONS_MADE.labels(kind).inc()
         session.info.setdefault(PENDING, []).append(NotificationOut.of(row))
     return row
 
@@ -40,6 +42,8 @@ async def notify_many(session: AsyncSession, items: list[dict[str, object]]) -> 
     for start in range(0, len(items), 5000):  # bounded memory per round trip
         rows = await repository.add_many_once(items[start : start + 5000])
         session.info.setdefault(PENDING, []).extend(NotificationOut.of(row) for row in rows)
+        for row in rows:
+            NOTIFICATIONS_MADE.labels(row.kind).inc()
         made += len(rows)
     return made
 
