@@ -7,6 +7,7 @@ import logging
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {f"FINBOT_{name.upper()}" for name in Settings.model_fields}
 
 
-def compose() -> dict:  # type: ignore[type-arg]
+def compose() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
