@@ -113,6 +113,7 @@ async def test_weekly_summary_on_each_users_monday_morning(db):
     tokyo = await add_user(db, "kenji", "Asia/Tokyo")
     london = await add_user(db, "ana", "Europe/London")
     quiet = await add_user(db, "zoe", "UTC", weekly_summary=False)
+    await add_user(db, "idle", "UTC")  # nothing spent or earned: no summary at all
     last_week = date(2026, 11, 18)
     await bulk(
         db,

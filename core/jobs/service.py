@@ -161,6 +161,8 @@ async def summaries(database: Database, now: datetime, period: str) -> int:
         items = []
         for row in spending:
             income = earning[row.id].total if row.id in earning else Decimal(0)
+            if not (row.total or row.previous or income):
+                continue  # nothing happened: no summary to send
             parts = [
                 f"Your {words} ({row.first.isoformat()} – {row.last.isoformat()}): "
                 f"spent {_money(row.total)} {row.currency} ({_change(row.total, row.previous)}), "
