@@ -96,29 +96,14 @@ async def hints(session: AsyncSession, user: User) -> CategoryHints:
 
 
 async def record(session: AsyncSession, user: User, chat_id: int, parsed: ParsedEntry) -> Recorded:
+    fields = {"amount": parsed.amount, "date": parsed.date, "description": parsed.description}
     obj: Expense | Income
     if parsed.kind == "expense":
         obj = await expenses.create(
-            session,
-            user,
-            ExpenseCreate(
-                category=parsed.category,
-                amount=parsed.amount,
-                date=parsed.date,
-                description=parsed.description,
-            ),
+            session, user, ExpenseCreate(category=parsed.category, **fields)
         )
     else:
-        obj = await incomes.create(
-            session,
-            user,
-            IncomeCreate(
-                source=parsed.category,
-                amount=parsed.amount,
-                date=parsed.date,
-                description=parsed.description,
-            ),
-        )
+        obj = await incomes.create(session, user, IncomeCreate(source=parsed.category, **fields))
     object_id = int(obj.id)
     entry = ChatEntry(chat_id=chat_id, user_id=user.id, kind=parsed.kind, object_id=object_id)
     await TelegramRepository(session).add(entry)
