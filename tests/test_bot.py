@@ -278,3 +278,23 @@ async def test_webhook_mode_through_finbot_serve(telegram, empty_database, tmp_p
     finally:
         await asyncio.to_thread(server.stop)
     assert TOKEN not in server.log() and secret not in server.log()
+
+
+async def test_a_failing_update_is_rolled_back_and_answered_with_an_apology(
+    bot_app, telegram, monkeypatch
+):
+    from bot import texts
+    from bot.handlers import entries
+
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    original = entries.chats.record
+
+    async def record_then_fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        await original(*args, **kwargs)
+        raise RuntimeError("the disk caught fire")
+
+    monkeypatch.setattr(entries.chats, "record", record_then_fail)
+    assert await say(telegram, "coffee 4.50") == texts.APOLOGY
+    assert (await client.get("/api/expenses/", headers=alice)).json() == []
+    assert not any("disk caught fire" in c.params.get("text", "") for c in telegram.sent())

@@ -30,3 +30,12 @@ async def test_username_uniqueness_ignores_case_in_the_database(app):
     with pytest.raises(IntegrityError):
         async with app.state.database.session() as session:
             session.add(User(username="zoe", email="z2@example.org"))
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    database = app.state.database
+    if not database.is_sqlite:
+        pytest.skip("a SQLite setting; this run uses PostgreSQL")
+    async with database.engine.connect() as conn:
+        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
