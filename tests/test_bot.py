@@ -290,7 +290,7 @@ async def test_a_failing_update_is_rolled_back_and_answered_with_an_apology(
     alice = await linked_alice(client, telegram)
     original = entries.chats.record
 
-    async def record_then_fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+    async def record_then_fail(*args: object, **kwargs: object) -> None:
         await original(*args, **kwargs)
         raise RuntimeError("the disk caught fire")
 
