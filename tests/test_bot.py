@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -290,7 +291,7 @@ async def test_a_failing_update_is_rolled_back_and_answered_with_an_apology(
     alice = await linked_alice(client, telegram)
     original = entries.chats.record
 
-    async def record_then_fail(*args: object, **kwargs: object) -> None:
+    async def record_then_fail(*args: Any, **kwargs: Any) -> None:
         await original(*args, **kwargs)
         raise RuntimeError("the disk caught fire")
 
