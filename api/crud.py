@@ -63,7 +63,7 @@ def owned_router(
 
     @router.post("/", status_code=201, response_model=out_schema, summary=f"Create a {noun}")
     async def create_object(session: SessionDep, user: CurrentUser, body: create_schema) -> Any:  # type: ignore[valid-type]
-        return await present_one(session, user, await service.create(session, user, body))
+        return await service.present_new(session, user, await service.create(session, user, body))
 
     @router.get(
         "/{object_id}/", response_model=out_schema, responses=NOT_FOUND, summary=f"Get a {noun}"

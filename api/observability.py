@@ -49,19 +49,20 @@ class RequestLogMiddleware:
             method = scope.get("method", "")
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(elapsed)
-            extra: dict[str, Any] = {
-                "request_id": request_id,
-                "method": method,
-                "path": scope.get("path", ""),  # the path only: query strings may hold tokens
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 1),
-            }
-            log.info(
-                "%s %s %s %s %.1fms",
-                request_id,
-                method,
-                extra["path"],
-                status,
-                extra["duration_ms"],
-                extra=extra,
-            )
+            if log.isEnabledFor(logging.INFO):
+                extra: dict[str, Any] = {
+                    "request_id": request_id,
+                    "method": method,
+                    "path": scope.get("path", ""),  # the path only: query strings may hold tokens
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                }
+                log.info(
+                    "%s %s %s %s %.1fms",
+                    request_id,
+                    method,
+                    extra["path"],
+                    status,
+                    extra["duration_ms"],
+                    extra=extra,
+                )

@@ -119,6 +119,10 @@ class OwnedService(Generic[ModelT, CreateT]):
         """The answer bodies for these objects (budgets add what they computed)."""
         return [self.out_schema.model_validate(obj) for obj in objects]
 
+    async def present_new(self, session: AsyncSession, user: User, obj: ModelT) -> BaseModel:
+        """The answer for an object just created (nothing can refer to it yet)."""
+        return (await self.present(session, user, [obj]))[0]
+
     def repository(self, session: AsyncSession) -> OwnedRepository[ModelT]:
         return self.repository_class(session)
 

@@ -30,6 +30,9 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             for expense in objects
         ]
 
+    async def present_new(self, session: AsyncSession, user: User, obj: Expense) -> BaseModel:
+        return ExpenseOut.model_validate(obj)  # a new expense has no documents yet
+
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
 
