@@ -1,5 +1,7 @@
 """`finbot serve` as a real process, in an empty directory, with no configuration."""
 
+from collections.abc import Iterator
+
 import httpx
 
 from tests.process import ServeProcess
@@ -59,3 +61,57 @@ def test_serve_stores_a_document_locally_and_serves_it_by_signed_link(tmp_path):
         assert got.status_code == 200 and got.content == jpeg
         assert got.headers["content-type"] == "image/jpeg"
     assert "signature=" not in server.log().replace("signature=[redacted]", "")
+
+
+def test_sigterm_lets_an_in_flight_request_finish(tmp_path):
+    import signal
+    import threading
+    import time
+
+    server = ServeProcess(tmp_path / "grace")
+    with server, httpx.Client(base_url=server.url, timeout=30) as http:
+        http.post(
+            "/api/auth/signup/",
+            json={"username": "gina", "email": "gina@example.org", "password": "a long secret"},
+        )
+        token = http.post(
+            "/api/auth/login/", json={"username": "gina", "password": "a long secret"}
+        ).json()["token"]
+        boundary = "finbot-test-boundary"
+        started = threading.Event()
+
+        def slow_upload_body() -> Iterator[bytes]:
+            yield (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="s.txt"\r\n'
+                "Content-Type: text/plain\r\n\r\n"
+            ).encode()
+            started.set()
+            for _ in range(10):
+                time.sleep(0.2)
+                yield b"x" * 1000
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        answers: list[httpx.Response] = []
+        upload = threading.Thread(
+            target=lambda: answers.append(
+                http.post(
+                    "/api/documents/upload/",
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": f"multipart/form-data; boundary={boundary}",
+                    },
+                    content=slow_upload_body(),
+                )
+            )
+        )
+        upload.start()
+        assert started.wait(10)
+        time.sleep(0.3)
+        assert server.process is not None
+        server.process.send_signal(signal.SIGTERM)  # mid-request
+        upload.join(30)
+        assert [a.status_code for a in answers] == [201]
+        assert answers[0].json()["size"] == 10_000
+        # uvicorn re-raises the signal once it has shut down cleanly, so the exit
+        # status reads "terminated by SIGTERM"; what matters is that it waited.
+        assert server.process.wait(timeout=30) in (0, -signal.SIGTERM)

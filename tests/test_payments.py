@@ -308,3 +308,24 @@ async def test_another_users_payment_is_404(pay, payer):
     other = await make_user(client, "other")
     assert (await client.get(f"/api/payments/{created['id']}/", headers=other)).status_code == 404
     assert (await client.get("/api/payments/", headers=other)).json() == []
+
+
+async def test_a_card_that_needs_authentication_answers_requires_action(pay, payer, localstripe):
+    client, _ = pay
+    stripe_client = stripe.StripeClient(API_KEY, base_addresses={"api": localstripe.url})
+    method = stripe_client.v1.payment_methods.create(
+        params={
+            "type": "card",
+            # Stripe's test card that always asks for 3-D Secure.
+            "card": {"number": "4000002500003155", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+        }
+    )
+    answer = await client.post(
+        "/api/payments/",
+        headers=payer,
+        json={"amount": 25, "currency": "EUR", "payment_method": method.id},
+    )
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["status"] == "requires_action"
+    assert body["next_action"]["type"] == "use_stripe_sdk"
