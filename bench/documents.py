@@ -10,7 +10,6 @@ Usage: python bench/documents.py [--files N] [--repeats R]
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BIN, clean_env, free_port, median, start, stop
 from migrations import upgrade
+from tests.moto import start_moto
 
 CONCURRENCY = 8
 MB = 1024 * 1024
@@ -112,25 +112,13 @@ def main() -> None:
         workdir = Path(tmp)
         bench_store("local", workdir, {}, args)
 
-        moto_port = free_port()
-        moto = subprocess.Popen(
-            [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        endpoint = f"http://127.0.0.1:{moto_port}"
+        moto, endpoint = start_moto()
         credentials = {
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_DEFAULT_REGION": "us-east-1",
         }
         try:
-            for _ in range(100):
-                try:
-                    httpx.get(endpoint, timeout=0.5)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
             os.environ.update(credentials)
             boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="bench")
             bench_store(

@@ -1,11 +1,8 @@
 """Documents on the local disk and on S3 (a real moto_server process)."""
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -14,7 +11,7 @@ import pytest
 
 from api.main import create_app
 from tests.conftest import clean_database, free_port_url
-from tests.mail import free_port
+from tests.moto import start_moto
 
 JPEG = b"\xff\xd8\xff\xe0" + os.urandom(50_000)
 PDF = b"%PDF-1.4\n" + b"0" * 1000
@@ -23,25 +20,10 @@ BUCKET = "finbot-test"
 
 @pytest.fixture
 def moto_server() -> Iterator[str]:
-    port = free_port()
-    script = Path(sys.executable).parent / "moto_server"
-    process = subprocess.Popen(
-        [str(script), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(url, timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    process, url = start_moto()
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
 
 
 @pytest.fixture

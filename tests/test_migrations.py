@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from core.db import Database
 from core.models import Base, User
 
 
@@ -32,10 +33,12 @@ async def test_username_uniqueness_ignores_case_in_the_database(app):
             session.add(User(username="zoe", email="z2@example.org"))
 
 
-async def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
-    database = app.state.database
-    if not database.is_sqlite:
-        pytest.skip("a SQLite setting; this run uses PostgreSQL")
-    async with database.engine.connect() as conn:
-        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
-        assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    # Always on a SQLite file of its own, whichever database this run uses.
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/pragmas.db")
+    try:
+        async with database.engine.connect() as conn:
+            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        await database.dispose()
