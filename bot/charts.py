@@ -4,14 +4,11 @@ import asyncio
 import io
 from decimal import Decimal
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display; must precede pyplot
-
-from matplotlib.figure import Figure
-
 
 def _draw(title: str, rows: list[tuple[str, Decimal]], currency: str) -> bytes:
+    # Imported here: matplotlib is large, and most processes never draw.
+    from matplotlib.figure import Figure  # the OO API: no pyplot, no display
+
     figure = Figure(figsize=(6, 3.5), dpi=100)
     axes = figure.add_subplot()
     names = [name for name, _ in rows][::-1] or ["nothing yet"]
