@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.charts import category_chart
 from bot.parsing import parse_amount
-from core.budgets.repository import BudgetRepository
 from core.budgets.service import budgets
-from core.goals.repository import GoalRepository
+from core.goals.service import goals
 from core.models import User
 from core.periods import local_today, period_range
 from core.reports import service as reports
@@ -24,9 +23,7 @@ async def budget(message: Message, session: AsyncSession, user: User | None) -> 
     if user is None:
         await message.answer(texts.NOT_STARTED)
         return
-    rows = await budgets.present(
-        session, user, await BudgetRepository(session).all_for_user(user.id)
-    )
+    rows = await budgets.present(session, user, await budgets.all_for_user(session, user))
     if not rows:
         await message.answer(texts.NO_BUDGETS)
         return
@@ -46,7 +43,7 @@ async def goals_list(message: Message, session: AsyncSession, user: User | None)
     if user is None:
         await message.answer(texts.NOT_STARTED)
         return
-    found = await GoalRepository(session).for_user(user.id)
+    found = await goals.all_for_user(session, user)
     if not found:
         await message.answer(texts.NO_GOALS)
         return
@@ -74,7 +71,7 @@ async def save(
     goal = await chats.save_to_goal(session, user, amount, parts[1])
     await session.commit()
     if goal is None:
-        names = ", ".join(g.description for g in await GoalRepository(session).for_user(user.id))
+        names = ", ".join(g.description for g in await goals.all_for_user(session, user))
         await message.answer(texts.NO_SUCH_GOAL.format(name=parts[1], names=names or "none"))
         return
     await message.answer(

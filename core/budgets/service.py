@@ -35,6 +35,9 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
             for budget in objects
         ]
 
+    async def all_for_user(self, session: AsyncSession, user: User) -> list[Budget]:
+        return await BudgetRepository(session).all_for_user(user.id)
+
     async def after_change(self, session: AsyncSession, user: User, obj: Budget) -> None:
         # A budget created or lowered under spending that already crossed a line.
         await check_budgets(session, user, [obj])

@@ -14,6 +14,10 @@ class GoalService(OwnedService[Goal, GoalCreate]):
     create_schema = GoalCreate
     out_schema = GoalOut
 
+    async def all_for_user(self, session: AsyncSession, user: User) -> list[Goal]:
+        """Newest first."""
+        return await GoalRepository(session).for_user(user.id)
+
     async def after_change(self, session: AsyncSession, user: User, obj: Goal) -> None:
         if obj.saved_amount >= obj.target_amount:
             what = obj.description or "your goal"
