@@ -57,6 +57,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         asyncio.run(_admin_execute(TEST_DATABASE_URL, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
+async def aiosqlite_threads_finished() -> None:
+    """Wait for aiosqlite's worker threads to end.
+
+    A connection that failed to open still hands its stop back to the event loop
+    from its thread; if the loop closes first, that thread raises into the next test.
+    """
+    import threading
+
+    for _ in range(100):
+        if not any("_connection_worker_thread" in t.name for t in threading.enumerate()):
+            return
+        await asyncio.sleep(0.05)
+
+
 def free_port_url() -> str:
     """host:port where nothing listens."""
     import socket

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from api.main import create_app
-from tests.conftest import free_port_url
+from tests.conftest import aiosqlite_threads_finished, free_port_url
 
 HUGE_INT = "9" * 5000
 
@@ -113,6 +113,7 @@ async def test_an_unopenable_sqlite_file_answers_503(settings, tmp_path):
         answer = await client.post("/api/auth/login/", json={"username": "a", "password": "b"})
         assert answer.status_code == 503
     await app.state.database.dispose()
+    await aiosqlite_threads_finished()
 
 
 async def test_readyz_with_a_live_database(client):

@@ -12,6 +12,7 @@ from core.db import Database
 from core.jobs import service as jobs
 from core.models import Budget, Expense, Goal, Income, Notification, User
 from scheduler.jobs import run_job
+from tests.conftest import aiosqlite_threads_finished
 from tests.process import clean_environment, finbot_command
 
 
@@ -167,6 +168,7 @@ async def test_a_failing_job_is_logged_not_raised(tmp_path, caplog):
     assert await run_job("budget-sweep", broken, None, NOW) is None
     assert "job budget-sweep failed" in caplog.text
     await broken.dispose()
+    await aiosqlite_threads_finished()
 
 
 async def test_two_scheduler_processes_run_the_same_slot_once(db, empty_database):
