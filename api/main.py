@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -10,7 +11,6 @@ from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware
 from api.routes import auth, export, health, ledger, notifications, payments, reports, telegram
 from api.routes.documents import documents_router
-from bot.app import make_bot, make_dispatcher, run_bot_alongside
 from core.config import Settings
 from core.db import Database
 from core.logs import install_log_redaction
@@ -33,8 +33,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_log_redaction()
 
     store = make_store(settings)
-    bot = make_bot(settings) if settings.telegram_bot_token else None
-    dispatcher = make_dispatcher(database, store, settings) if bot and settings.run_bot else None
+    bot: Any = None
+    dispatcher: Any = None
+    if settings.telegram_bot_token:
+        # aiogram weighs ~120 MB of memory: loaded only where a bot is configured.
+        from bot.app import make_bot, make_dispatcher
+
+        bot = make_bot(settings)
+        if settings.run_bot:
+            dispatcher = make_dispatcher(database, store, settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -43,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.run_scheduler:
                 await stack.enter_async_context(scheduler_running(database, settings))
             if bot is not None and dispatcher is not None:
+                from bot.app import run_bot_alongside
+
                 await stack.enter_async_context(
                     run_bot_alongside(bot, dispatcher, database, settings)
                 )

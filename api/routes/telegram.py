@@ -1,14 +1,15 @@
 import hmac
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from core.exceptions import BadRequest, Forbidden, ServiceUnavailable
 from core.telegram import service as chats
+
+if TYPE_CHECKING:  # aiogram is imported only where a bot is configured
+    from aiogram import Bot, Dispatcher
 
 router = APIRouter(prefix="/api/telegram", tags=["telegram"])
 
@@ -28,6 +29,8 @@ async def link(request: Request, session: SessionDep, user: CurrentUser) -> Link
     bot: Bot | None = request.app.state.bot
     if bot is None:
         raise ServiceUnavailable("telegram bot not configured")
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+
     try:
         me = await bot.me()
     except (TelegramAPIError, TelegramNetworkError) as error:
