@@ -1,6 +1,7 @@
 """`finbot serve` as a real process, in an empty directory, with no configuration."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
@@ -115,3 +116,33 @@ def test_sigterm_lets_an_in_flight_request_finish(tmp_path):
         # uvicorn re-raises the signal once it has shut down cleanly, so the exit
         # status reads "terminated by SIGTERM"; what matters is that it waited.
         assert server.process.wait(timeout=30) in (0, -signal.SIGTERM)
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of a process's direct children (Linux /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+            )
+            if int(fields.get("PPid", "0").strip()) == pid:
+                cmdline = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+                found.append((int(status.parent.name), cmdline.decode(errors="replace").strip()))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_several_workers_run_the_scheduler_once_and_warn_without_redis(tmp_path):
+    server = ServeProcess(tmp_path / "workers", "--workers", "2")
+    with server, httpx.Client(base_url=server.url, timeout=10) as http:
+        assert http.get("/readyz").status_code == 200
+        assert "without FINBOT_REDIS_URL: a WebSocket hears only" in server.log()
+        assert server.process is not None
+        children = _children(server.process.pid)
+        schedulers = [pid for pid, command in children if "finbot scheduler" in command]
+        assert len(schedulers) == 1, children
+    # Stopping serve stops its scheduler too.
+    status = Path(f"/proc/{schedulers[0]}/status")
+    assert not status.exists() or "zombie" in status.read_text()
