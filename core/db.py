@@ -53,9 +53,14 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         info = conn.info
         if info.get(_IN_WRITE) or statement.lstrip()[:6].upper().startswith(_READ_PREFIXES):
             return
-        if not info.get(_HOLDS_WRITER):
+        # record_info outlives an invalidated connection, so the lock is always
+        # given back at checkin, even after a connection error.
+        held = conn.connection.record_info
+        if held is None:  # only a detached connection has none; finbot never detaches
+            held = info
+        if not held.get(_HOLDS_WRITER):
             await_only(writer.acquire())
-            info[_HOLDS_WRITER] = True
+            held[_HOLDS_WRITER] = True
         cursor.execute("BEGIN IMMEDIATE")
         info[_IN_WRITE] = True
 
@@ -66,7 +71,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine.pool, "checkin")
     def _release_writer(_dbapi_connection: Any, record: Any) -> None:
-        if record.info.pop(_HOLDS_WRITER, False):
+        if record.record_info.pop(_HOLDS_WRITER, False):
             writer.release()
 
 

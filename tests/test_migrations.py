@@ -1,5 +1,6 @@
 """The Alembic head and the models describe the same schema."""
 
+import asyncio
 import warnings
 
 import pytest
@@ -31,6 +32,9 @@ async def test_username_uniqueness_ignores_case_in_the_database(app):
     with pytest.raises(IntegrityError):
         async with app.state.database.session() as session:
             session.add(User(username="zoe", email="z2@example.org"))
+    # The failed write gave SQLite's writer lock back: the next write goes through.
+    async with asyncio.timeout(5), app.state.database.session() as session:
+        session.add(User(username="zed", email="z3@example.org"))
 
 
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
