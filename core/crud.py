@@ -85,6 +85,16 @@ class OwnedRepository(Generic[ModelT]):
         await self.session.delete(obj)
 
 
+async def owned(
+    repository: OwnedRepository[ModelT], user: User, object_id: int | str, name: str
+) -> ModelT:
+    """The user's object, or NotFound: another user's object is simply not there."""
+    obj = await repository.get(user.id, object_id)
+    if obj is None:
+        raise NotFound(name)
+    return obj
+
+
 @dataclass(frozen=True)
 class DateFilters:
     date_from: date | None = None
@@ -127,10 +137,7 @@ class OwnedService(Generic[ModelT, CreateT]):
         return self.repository_class(session)
 
     async def get(self, session: AsyncSession, user: User, object_id: int) -> ModelT:
-        obj = await self.repository(session).get(user.id, object_id)
-        if obj is None:
-            raise NotFound(self.name)
-        return obj
+        return await owned(self.repository(session), user, object_id, self.name)
 
     async def list_page(
         self,

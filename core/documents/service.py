@@ -6,7 +6,7 @@ from typing import BinaryIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.crud import Page, Paging
+from core.crud import Page, Paging, owned
 from core.documents.repository import DocumentRepository
 from core.documents.schemas import DocumentOut
 from core.documents.sniff import SNIFF_BYTES, content_type_of, safe_filename
@@ -61,10 +61,7 @@ async def upload(
 
 
 async def get(session: AsyncSession, user: User, document_id: str) -> Document:
-    document = await DocumentRepository(session).get(user.id, document_id)
-    if document is None:
-        raise NotFound("document")
-    return document
+    return await owned(DocumentRepository(session), user, document_id, "document")
 
 
 async def list_page(session: AsyncSession, user: User, paging: Paging) -> Page[Document]:

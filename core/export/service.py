@@ -6,7 +6,7 @@ import io
 import zipfile
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.schemas import Me
@@ -19,9 +19,10 @@ from core.models.base import utcnow
 from core.money import Money
 from core.notifications.schemas import NotificationOut, UTCTimestamp
 from core.payments.schemas import PaymentOut
+from core.schemas import OutSchema
 
 
-class BudgetRow(BaseModel):
+class BudgetRow(OutSchema):
     id: int
     category: str
     limit: Money
@@ -29,8 +30,8 @@ class BudgetRow(BaseModel):
     created_at: UTCTimestamp
 
 
-class DocumentRow(BaseModel):
-    document_id: str
+class DocumentRow(OutSchema):
+    document_id: str = Field(validation_alias="id")
     filename: str
     content_type: str
     size: int
@@ -58,30 +59,11 @@ async def collect(session: AsyncSession, user: User) -> ExportData:
         user=Me.model_validate(user),
         expenses=[ExpenseOut.model_validate(e) for e in await rows.all_of(Expense, uid)],
         incomes=[IncomeOut.model_validate(i) for i in await rows.all_of(Income, uid)],
-        budgets=[
-            BudgetRow(
-                id=b.id,
-                category=b.category,
-                limit=b.limit,
-                period=b.period,
-                created_at=b.created_at,
-            )
-            for b in await rows.all_of(Budget, uid)
-        ],
+        budgets=[BudgetRow.model_validate(b) for b in await rows.all_of(Budget, uid)],
         goals=[GoalOut.model_validate(g) for g in await rows.all_of(Goal, uid)],
         notifications=[NotificationOut.of(n) for n in await rows.all_of(Notification, uid)],
         payments=[PaymentOut.of(p) for p in await rows.all_of(Payment, uid)],
-        documents=[
-            DocumentRow(
-                document_id=d.id,
-                filename=d.filename,
-                content_type=d.content_type,
-                size=d.size,
-                expense_id=d.expense_id,
-                created_at=d.created_at,
-            )
-            for d in await rows.all_of(Document, uid)
-        ],
+        documents=[DocumentRow.model_validate(d) for d in await rows.all_of(Document, uid)],
     )
 
 

@@ -9,14 +9,13 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.crud import Page, Paging
+from core.crud import Page, Paging, owned
 from core.currencies import CURRENCY_EXPONENTS
 from core.db import Database
 from core.exceptions import (
     BadGateway,
     Conflict,
     Invalid,
-    NotFound,
     PaymentRequired,
     ServiceUnavailable,
 )
@@ -199,10 +198,7 @@ async def create(
 
 
 async def get(session: AsyncSession, user: User, payment_id: int) -> Payment:
-    payment = await PaymentRepository(session).get(user.id, payment_id)
-    if payment is None:
-        raise NotFound("payment")
-    return payment
+    return await owned(PaymentRepository(session), user, payment_id, "payment")
 
 
 async def list_page(session: AsyncSession, user: User, paging: Paging) -> Page[Payment]:
