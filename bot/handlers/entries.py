@@ -14,6 +14,7 @@ from core.exceptions import NotFound
 from core.models import User
 from core.periods import local_today
 from core.telegram import service as chats
+from core.telegram.service import Recorded
 
 REFUSALS = {
     "no amount": texts.CANT_READ,
@@ -39,19 +40,23 @@ async def entry(
     if user is None:
         await message.answer(texts.NOT_STARTED)
         return
-    hints = await chats.hints(session, user)
+    # Reads before the first write: on SQLite the write lock is held from then on.
+    hints, top = await chats.hints(session, user)
     parsed = parse_message(message.text or "", local_today(user.timezone), hints)
     if isinstance(parsed, Unparsed):
         await message.answer(REFUSALS[parsed.reason])
         return
-    # Reads before the first write: on SQLite the write lock is held from then on.
-    top = await chats.top_categories(session, user)
     recorded = await chats.record(session, user, message.chat.id, parsed)
     waiting = (await state.get_data()).get(PHOTO_WAITING)
     if waiting and recorded.kind == "expense":
         await documents.attach(session, user, waiting, recorded.object_id)
         await state.clear()
     await session.commit()  # say "saved" only once it is
+    await answer_saved(message, user, recorded, top)
+
+
+async def answer_saved(message: Message, user: User, recorded: Recorded, top: list[str]) -> None:
+    """What was saved, with buttons to re-file it under a top category, or undo it."""
     await message.answer(
         texts.saved(recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day),
         reply_markup=after_entry(

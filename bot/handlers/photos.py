@@ -7,8 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.errors import AlreadyAnswered
-from bot.handlers.entries import PHOTO_WAITING, REFUSALS
-from bot.keyboards import after_entry
+from bot.handlers.entries import PHOTO_WAITING, REFUSALS, answer_saved
 from bot.parsing import Unparsed, parse_message
 from core.config import Settings
 from core.documents import service as documents
@@ -40,10 +39,10 @@ async def photo(
 
     expense_id: int | None = None
     recorded = None
+    top: list[str] = []
     if message.caption:
-        parsed = parse_message(
-            message.caption, local_today(user.timezone), await chats.hints(session, user)
-        )
+        hints, top = await chats.hints(session, user)
+        parsed = parse_message(message.caption, local_today(user.timezone), hints)
         if isinstance(parsed, Unparsed):
             await message.answer(REFUSALS[parsed.reason])
             return
@@ -71,15 +70,7 @@ async def photo(
 
     await session.commit()  # the replies below say it is saved
     if recorded is not None:
-        top = await chats.top_categories(session, user)
-        await message.answer(
-            texts.saved(
-                recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day
-            ),
-            reply_markup=after_entry(
-                recorded.entry_id, recorded.kind, recorded.object_id, recorded.category, top
-            ),
-        )
+        await answer_saved(message, user, recorded, top)
     elif expense_id is not None:
         expense = await expenses.get(session, user, expense_id)
         await message.answer(

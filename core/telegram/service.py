@@ -83,16 +83,22 @@ async def start(session: AsyncSession, chat_id: int, code: str | None) -> tuple[
     return user, "created" if not code else "bad-code"
 
 
-async def hints(session: AsyncSession, user: User) -> CategoryHints:
-    """The person's categories (budgets and past expenses) and the words they filed."""
+TOP_BUTTONS = 4
+
+
+async def hints(session: AsyncSession, user: User) -> tuple[CategoryHints, list[str]]:
+    """What the parser needs (the person's categories, from budgets and past
+    expenses, and the words they filed), and their most used categories for the
+    re-file buttons, from the same queries."""
     repository = TelegramRepository(session)
+    used = await repository.top_categories(user.id, 50)
     categories = [b.category for b in await BudgetRepository(session).all_for_user(user.id)]
-    categories += await repository.top_categories(user.id, 50)
     words: dict[str, str] = {}
     for description, category in reversed(await repository.recent_words(user.id)):
         for word in _WORD.findall(description.lower()):
             words[word] = category  # the newest filing of a word wins
-    return CategoryHints(categories=tuple(dict.fromkeys(categories)), words=words)
+    found = CategoryHints(categories=tuple(dict.fromkeys(categories + used)), words=words)
+    return found, used[:TOP_BUTTONS]
 
 
 async def record(session: AsyncSession, user: User, chat_id: int, parsed: ParsedEntry) -> Recorded:
@@ -140,10 +146,6 @@ async def undo(
 async def refile(session: AsyncSession, user: User, expense_id: int, category: str) -> str:
     expense = await expenses.update(session, user, expense_id, ExpenseUpdate(category=category))
     return expense.category
-
-
-async def top_categories(session: AsyncSession, user: User, limit: int = 4) -> list[str]:
-    return await TelegramRepository(session).top_categories(user.id, limit)
 
 
 async def expense_to_attach(session: AsyncSession, chat_id: int) -> int | None:
