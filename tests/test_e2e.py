@@ -8,6 +8,13 @@ import httpx
 from tests.process import ServeProcess
 
 
+def sign_up(http: httpx.Client, name: str) -> str:
+    """A new account on a running `finbot serve`; its bearer token."""
+    body = {"username": name, "email": f"{name}@example.org", "password": "a long secret"}
+    assert http.post("/api/auth/signup/", json=body).status_code == 201
+    return str(http.post("/api/auth/login/", json=body).json()["token"])
+
+
 def test_serve_with_no_configuration_records_and_reads_back(tmp_path):
     workdir = tmp_path / "empty"
     with ServeProcess(workdir) as server, httpx.Client(base_url=server.url, timeout=10) as http:
@@ -45,13 +52,7 @@ def test_serve_stores_a_document_locally_and_serves_it_by_signed_link(tmp_path):
     server.env["FINBOT_PUBLIC_URL"] = server.url
     jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 400
     with server, httpx.Client(base_url=server.url, timeout=10) as http:
-        http.post(
-            "/api/auth/signup/",
-            json={"username": "boris", "email": "boris@example.org", "password": "a long secret"},
-        )
-        token = http.post(
-            "/api/auth/login/", json={"username": "boris", "password": "a long secret"}
-        ).json()["token"]
+        token = sign_up(http, "boris")
         answer = http.post(
             "/api/documents/upload/",
             headers={"Authorization": f"Bearer {token}"},
@@ -71,13 +72,7 @@ def test_sigterm_lets_an_in_flight_request_finish(tmp_path):
 
     server = ServeProcess(tmp_path / "grace")
     with server, httpx.Client(base_url=server.url, timeout=30) as http:
-        http.post(
-            "/api/auth/signup/",
-            json={"username": "gina", "email": "gina@example.org", "password": "a long secret"},
-        )
-        token = http.post(
-            "/api/auth/login/", json={"username": "gina", "password": "a long secret"}
-        ).json()["token"]
+        token = sign_up(http, "gina")
         boundary = "finbot-test-boundary"
         started = threading.Event()
 

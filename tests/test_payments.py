@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from tests.mail import free_port
 
 WEBHOOK_SECRET = "whsec_finbot_test"
 API_KEY = "sk_test_finbot"
+VISA = {"payment_method": "pm_card_visa"}
 
 
 class LocalStripe:
@@ -89,6 +91,12 @@ async def payer(pay):
     from tests.conftest import make_user
 
     return await make_user(pay[0], "payer")
+
+
+async def paid(client: httpx.AsyncClient, headers: dict[str, str], body: dict[str, object]) -> Any:
+    answer = await client.post("/api/payments/", headers=headers, json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
 
 
 def signed(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
@@ -206,13 +214,9 @@ async def test_idempotency_key_returns_the_same_payment_and_stripe_sees_one(
 
 async def test_webhook_signed_like_stripe_updates_once_and_refuses_forgeries(pay, payer):
     client, _ = pay
-    created = (
-        await client.post(
-            "/api/payments/",
-            headers=payer,
-            json={"amount": 30, "currency": "EUR", "payment_method": "pm_card_visa"},
-        )
-    ).json()
+    created = await paid(
+        client, payer, {"amount": 30, "currency": "EUR", "payment_method": "pm_card_visa"}
+    )
     intent = created["stripe_payment_intent_id"]
     url = f"/api/payments/{created['id']}/"
     payload = event("evt_refund_1", intent, "canceled", "payment_intent.canceled")
@@ -298,13 +302,9 @@ async def test_another_users_payment_is_404(pay, payer):
     from tests.conftest import make_user
 
     client, _ = pay
-    created = (
-        await client.post(
-            "/api/payments/",
-            headers=payer,
-            json={"amount": 5, "currency": "EUR", "payment_method": "pm_card_visa"},
-        )
-    ).json()
+    created = await paid(
+        client, payer, {"amount": 5, "currency": "EUR", "payment_method": "pm_card_visa"}
+    )
     other = await make_user(client, "other")
     assert (await client.get(f"/api/payments/{created['id']}/", headers=other)).status_code == 404
     assert (await client.get("/api/payments/", headers=other)).json() == []
