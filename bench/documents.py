@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import BIN, clean_env, free_port, median, start, stop
 from migrations import upgrade
-from tests.moto import start_moto
+from tests.support.moto import start_moto
 
 CONCURRENCY = 8
 MB = 1024 * 1024

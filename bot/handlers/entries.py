@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.keyboards import after_entry
-from bot.parsing import Unparsed, parse_message
 from core.documents import service as documents
 from core.exceptions import NotFound
+from core.language.parsing import Unparsed, parse_message
 from core.models import User
 from core.periods import local_today
 from core.telegram import service as chats

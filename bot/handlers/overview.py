@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.charts import category_chart
-from bot.parsing import parse_amount
 from core.budgets.service import budgets
 from core.goals.service import goals
+from core.language.parsing import parse_amount
 from core.models import User
 from core.periods import local_today, period_range
 from core.reports import service as reports

@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.errors import AlreadyAnswered
 from bot.handlers.entries import PHOTO_WAITING, REFUSALS, answer_saved
-from bot.parsing import Unparsed, parse_message
 from core.config import Settings
 from core.documents import service as documents
 from core.exceptions import PayloadTooLarge, ServiceUnavailable
 from core.expenses.service import expenses
+from core.language.parsing import Unparsed, parse_message
 from core.models import User
 from core.periods import local_today
 from core.telegram import service as chats

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.parsing import CategoryHints, ParsedEntry
 from core.budgets.repository import BudgetRepository
 from core.exceptions import NotFound
 from core.expenses.schemas import ExpenseCreate, ExpenseUpdate
@@ -18,6 +17,7 @@ from core.goals.schemas import GoalUpdate
 from core.goals.service import goals
 from core.incomes.schemas import IncomeCreate
 from core.incomes.service import IncomeService, incomes
+from core.language.parsing import CategoryHints, ParsedEntry
 from core.models import ChatEntry, Expense, Goal, Income, TelegramLinkCode, User
 from core.models.base import utcnow
 from core.telegram.repository import TelegramRepository

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.mail import free_port
+from tests.support.mail import free_port
 
 BOT_USERNAME = "finbot_test_bot"
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.parsing import CategoryHints, ParsedEntry, Unparsed, parse_amount, parse_message
+from core.language.parsing import CategoryHints, ParsedEntry, Unparsed, parse_amount, parse_message
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 YESTERDAY = date(2026, 11, 24)

@@ -21,7 +21,7 @@ from core.models.base import utcnow
 from core.payments import make_gateway
 from core.payments.service import reconcile
 from tests.conftest import clean_database
-from tests.mail import free_port
+from tests.support.mail import free_port
 
 WEBHOOK_SECRET = "whsec_finbot_test"
 API_KEY = "sk_test_finbot"

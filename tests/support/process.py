@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.mail import free_port
+from tests.support.mail import free_port
 
 
 def finbot_command() -> list[str]:

@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import PASSWORD
-from tests.process import ServeProcess, clean_environment
+from tests.support.process import ServeProcess, clean_environment
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.mail import free_port
+from tests.support.mail import free_port
 
 
 def start_moto() -> tuple[subprocess.Popen[bytes], str]:

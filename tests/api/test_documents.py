@@ -11,7 +11,7 @@ import pytest
 
 from api.main import create_app
 from tests.conftest import clean_database, free_port_url
-from tests.moto import start_moto
+from tests.support.moto import start_moto
 
 JPEG = b"\xff\xd8\xff\xe0" + os.urandom(50_000)
 PDF = b"%PDF-1.4\n" + b"0" * 1000

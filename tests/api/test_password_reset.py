@@ -10,7 +10,7 @@ from api.main import create_app
 from core.models import PasswordReset
 from core.models.base import utcnow
 from tests.conftest import PASSWORD, clean_database, make_user
-from tests.mail import SMTPServer
+from tests.support.mail import SMTPServer
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -13,7 +13,7 @@ from core.jobs import service as jobs
 from core.models import Budget, Expense, Goal, Income, Notification, User
 from scheduler.jobs import run_job
 from tests.conftest import aiosqlite_threads_finished
-from tests.process import clean_environment, finbot_command
+from tests.support.process import clean_environment, finbot_command
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typer.main import get_command
 from core.config import Settings
 from finbot.cli import app as cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = {f"FINBOT_{name.upper()}" for name in Settings.model_fields}
 
 

@@ -14,8 +14,8 @@ from bot.app import make_bot, make_dispatcher, run_bot_alongside
 from bot.delivery import ChatDelivery
 from core.periods import local_today
 from tests.conftest import clean_database, make_user
-from tests.fake_telegram import BOT_USERNAME, FakeTelegram
-from tests.process import ServeProcess, clean_environment
+from tests.support.fake_telegram import BOT_USERNAME, FakeTelegram
+from tests.support.process import ServeProcess, clean_environment
 
 TOKEN = "123456:TEST-token"
 CHAT = 777

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.process import ServeProcess
+from tests.support.process import ServeProcess
 
 
 def sign_up(http: httpx.Client, name: str) -> str:
