@@ -5,14 +5,14 @@ from typing import Annotated
 from fastapi import Depends, Query
 
 from api.crud import date_filters, owned_router
-from core.budgets.schemas import Budget, BudgetCreate, BudgetUpdate
+from core.budgets.schemas import BudgetCreate, BudgetOut, BudgetUpdate
 from core.budgets.service import budgets
 from core.crud import DateFilters
-from core.expenses.schemas import Expense, ExpenseCreate, ExpenseFilters, ExpenseUpdate
+from core.expenses.schemas import ExpenseCreate, ExpenseFilters, ExpenseOut, ExpenseUpdate
 from core.expenses.service import expenses
-from core.goals.schemas import Goal, GoalCreate, GoalUpdate
+from core.goals.schemas import GoalCreate, GoalOut, GoalUpdate
 from core.goals.service import goals
-from core.incomes.schemas import Income, IncomeCreate, IncomeUpdate
+from core.incomes.schemas import IncomeCreate, IncomeOut, IncomeUpdate
 from core.incomes.service import incomes
 from core.schemas import Name
 
@@ -30,7 +30,7 @@ expenses_router = owned_router(
     service=expenses,
     create_schema=ExpenseCreate,
     update_schema=ExpenseUpdate,
-    out_schema=Expense,
+    out_schema=ExpenseOut,
     filters=expense_filters,
 )
 incomes_router = owned_router(
@@ -39,7 +39,7 @@ incomes_router = owned_router(
     service=incomes,
     create_schema=IncomeCreate,
     update_schema=IncomeUpdate,
-    out_schema=Income,
+    out_schema=IncomeOut,
     filters=date_filters,
 )
 budgets_router = owned_router(
@@ -48,7 +48,7 @@ budgets_router = owned_router(
     service=budgets,
     create_schema=BudgetCreate,
     update_schema=BudgetUpdate,
-    out_schema=Budget,
+    out_schema=BudgetOut,
 )
 goals_router = owned_router(
     prefix="/api/goals",
@@ -56,5 +56,5 @@ goals_router = owned_router(
     service=goals,
     create_schema=GoalCreate,
     update_schema=GoalUpdate,
-    out_schema=Goal,
+    out_schema=GoalOut,
 )

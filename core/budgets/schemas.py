@@ -18,7 +18,7 @@ class BudgetUpdate(Schema):
     period: Period | None = None
 
 
-class Budget(OutSchema):
+class BudgetOut(OutSchema):
     id: int
     user_id: int
     category: str

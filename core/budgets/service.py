@@ -3,8 +3,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.alerts import check_budgets
 from core.budgets.repository import BudgetRepository
-from core.budgets.schemas import Budget as BudgetOut
-from core.budgets.schemas import BudgetCreate
+from core.budgets.schemas import BudgetCreate, BudgetOut
 from core.crud import OwnedService
 from core.models import Budget, User
 from core.periods import local_today

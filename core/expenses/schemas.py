@@ -22,7 +22,7 @@ class ExpenseUpdate(Schema):
     description: Description | None = None
 
 
-class Expense(OutSchema):
+class ExpenseOut(OutSchema):
     id: int
     user_id: int
     category: str

@@ -7,8 +7,7 @@ from core.budgets.alerts import check_category
 from core.crud import OwnedService
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
-from core.expenses.schemas import Expense as ExpenseOut
-from core.expenses.schemas import ExpenseCreate
+from core.expenses.schemas import ExpenseCreate, ExpenseOut
 from core.models import Expense, User
 from core.periods import local_today
 

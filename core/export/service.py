@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.schemas import Me
-from core.expenses.schemas import Expense as ExpenseOut
+from core.expenses.schemas import ExpenseOut
 from core.export.repository import ExportRepository
-from core.goals.schemas import Goal as GoalOut
-from core.incomes.schemas import Income as IncomeOut
+from core.goals.schemas import GoalOut
+from core.incomes.schemas import IncomeOut
 from core.models import Budget, Document, Expense, Goal, Income, Notification, Payment, User
 from core.models.base import utcnow
 from core.money import Money

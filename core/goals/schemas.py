@@ -19,7 +19,7 @@ class GoalUpdate(Schema):
     deadline: IsoDate | None = None
 
 
-class Goal(OutSchema):
+class GoalOut(OutSchema):
     id: int
     user_id: int
     target_amount: Money

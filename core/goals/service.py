@@ -2,8 +2,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedService
 from core.goals.repository import GoalRepository
-from core.goals.schemas import Goal as GoalOut
-from core.goals.schemas import GoalCreate
+from core.goals.schemas import GoalCreate, GoalOut
 from core.models import Goal, User
 from core.notifications.service import notify
 

@@ -18,7 +18,7 @@ class IncomeUpdate(Schema):
     description: Description | None = None
 
 
-class Income(OutSchema):
+class IncomeOut(OutSchema):
     id: int
     user_id: int
     source: str

@@ -2,8 +2,7 @@ from typing import Any
 
 from core.crud import OwnedService
 from core.incomes.repository import IncomeRepository
-from core.incomes.schemas import Income as IncomeOut
-from core.incomes.schemas import IncomeCreate
+from core.incomes.schemas import IncomeCreate, IncomeOut
 from core.models import Income, User
 from core.periods import local_today
 
