@@ -192,20 +192,20 @@ def _find_date(lines: list[str], locale_hint: str | None, today: date) -> date |
 
 def _find_merchant(lines: list[str]) -> str | None:
     for line in lines[:6]:
-        text = line.strip(" .,:;-_*=#|")
-        letters = sum(char.isalpha() for char in text)
-        visible = sum(not char.isspace() for char in text)
-        if letters < 3 or letters < 0.6 * visible:
-            continue
+        text = line.strip(" .,:;-_*=#|~>")
         if _AMOUNT_AT_END.match(text) or _NUMERIC_DATE.search(text) or _NAMED_DATE.search(text):
+            continue
+        # An address starts with its number, a phone or post code has many digits.
+        if text[:1].isdigit() or sum(char.isdigit() for char in text) >= 4:
             continue
         if _SKIP_MERCHANT.search(_plain(text)):
             continue
         # OCR crumbs around the name ("~ . BAKERY. -") go; words of two or more letters stay.
-        words = [word.strip(".,:;-_*=#|'\"`~°") for word in text.split()]
+        words = [word.strip(".,:;-_*=#|'\"`~°<>") for word in text.split()]
         words = [word for word in words if sum(char.isalpha() for char in word) >= 2]
-        if words:
-            return " ".join(words)
+        name = " ".join(words)
+        if sum(char.isalpha() for char in name) >= 3:
+            return name
     return None
 
 
@@ -282,8 +282,10 @@ def extract_reading(
     labelled = [(found, priority) for found, priority in labelled if priority]
     if labelled:
         top = max(priority for _, priority in labelled)
-        total_line = max((found for found, priority in labelled if priority == top),
-                         key=lambda found: found.amount)
+        total_line = max(
+            (found for found, priority in labelled if priority == top),
+            key=lambda found: found.amount,
+        )
         items = [
             found
             for found in amounts

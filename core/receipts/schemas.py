@@ -1,4 +1,4 @@
-"""What reading a receipt gives: SPEC section 9's `{total, currency, date, merchant, lines, confidence}`."""
+"""A receipt as read (SPEC section 9): total, currency, date, merchant, lines, confidence."""
 
 from datetime import date
 

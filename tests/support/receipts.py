@@ -94,8 +94,8 @@ ITEMS = [
     "Notebook",
     "Batteries",
 ]
-# (symbol or code, where it goes, ISO code); None: no currency printed, the base applies
-CURRENCY_MARKS = {
+# (symbol or code, where it goes); None: no currency printed, the base applies
+CURRENCY_MARKS: dict[str, list[tuple[str | None, str]]] = {
     "EUR": [("€", "after"), ("EUR", "after"), ("€", "before"), (None, "")],
     "USD": [("$", "before"), (None, "")],
     "GBP": [("£", "before"), ("GBP", "after")],
@@ -336,8 +336,11 @@ def receipt_specs() -> list[Spec]:
 def generated_receipts() -> list[GeneratedReceipt]:
     receipts = [render(spec) for spec in receipt_specs()]
     receipts.append(render_pdf(Spec(100, "de", "DejaVuSans.ttf", 22, "EUR"), text_layer=True))
-    receipts.append(render_pdf(Spec(101, "en_us", "DejaVuSans.ttf", 22, "USD",
-                                    base_currency="USD"), text_layer=True))
+    receipts.append(
+        render_pdf(
+            Spec(101, "en_us", "DejaVuSans.ttf", 22, "USD", base_currency="USD"), text_layer=True
+        )
+    )
     receipts.append(render_pdf(Spec(102, "fr", "DejaVuSerif.ttf", 24, "EUR"), text_layer=False))
     return receipts
 
@@ -347,8 +350,10 @@ def landscape_picture() -> bytes:
     image = Image.new("RGB", (1200, 800), (120, 170, 230))
     draw = ImageDraw.Draw(image)
     draw.ellipse((900, 80, 1040, 220), fill=(250, 220, 80))
-    draw.polygon([(0, 800), (0, 500), (300, 380), (650, 520), (1000, 420), (1200, 480),
-                  (1200, 800)], fill=(60, 130, 60))
+    draw.polygon(
+        [(0, 800), (0, 500), (300, 380), (650, 520), (1000, 420), (1200, 480), (1200, 800)],
+        fill=(60, 130, 60),
+    )
     draw.rectangle((200, 560, 320, 680), fill=(150, 80, 40))
     rng = random.Random(5)
     for _ in range(200):
