@@ -21,11 +21,11 @@ from core.receipts.schemas import Reading, ReceiptLine
 
 _CURRENCY_MARK = r"(?:[€$£¥₹₽₺]|EUR|USD|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|PLN|CZK)"
 # An amount at the end of a line: always two decimals, so a quantity or a street
-# number is never taken for money; a VAT class letter or a star may follow it.
+# number is never taken for money; a VAT class letter, a star or an OCR crumb may follow.
 _AMOUNT_AT_END = re.compile(
     rf"^(?P<text>.*?)\s*(?P<sign>-\s?)?(?P<before>{_CURRENCY_MARK})?\s?"
     r"(?<![\d.,/])(?P<number>\d{1,3}(?:[.,']\d{3})+[.,]\s?\d{2}|\d+[.,]\s?\d{2})(?!\d)"
-    rf"\s?(?P<minus>-)?\s?(?P<after>{_CURRENCY_MARK})?\s*(?:[A-Z*]{{1,2}})?\s*$"
+    rf"\s?(?P<minus>-)?\s?(?P<after>{_CURRENCY_MARK})?\s*(?:[A-Z]{{1,2}}|[^\w\s]{{1,2}})?\s*$"
 )
 
 # Strongest first: a label that can only mean "what you pay" beats a bare "total".

@@ -7,7 +7,9 @@ OCR_CONCURRENCY at once, so the event loop never waits on it.
 """
 
 import asyncio
+import functools
 import io
+import logging
 import os
 import shutil
 import warnings
@@ -22,6 +24,8 @@ from PIL import Image, ImageFilter, ImageOps
 from core.exceptions import ServiceUnavailable
 from core.receipts.extract import extract_reading
 from core.receipts.schemas import Reading
+
+log = logging.getLogger("finbot.receipts")
 
 # Each Tesseract then keeps to one core (its OpenMP threads fight each other when
 # several run at once, Tesseract's own advice); our semaphore gives the parallelism.
@@ -46,8 +50,19 @@ _gates: "WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = Weak
 
 
 def ocr_available() -> bool:
-    """True when the Tesseract binary can be found (finbot works without it, minus OCR)."""
-    return shutil.which(pytesseract.pytesseract.tesseract_cmd) is not None
+    """True when Tesseract and its language data are installed (finbot works without them)."""
+    return _tesseract_ready(pytesseract.pytesseract.tesseract_cmd)
+
+
+@functools.lru_cache(maxsize=4)
+def _tesseract_ready(command: str) -> bool:
+    # Asked once per binary: the answer only changes when someone installs a package.
+    if shutil.which(command) is None:
+        return False
+    try:
+        return OCR_LANGUAGE in pytesseract.get_languages()
+    except (OSError, RuntimeError):
+        return False
 
 
 def _gate() -> asyncio.Semaphore:
@@ -172,9 +187,17 @@ def _open_picture(data: bytes) -> Image.Image | None:
     return image
 
 
+def _ocr_or_nothing(image: Image.Image) -> PageText | None:
+    try:
+        return ocr_picture(image)
+    except RuntimeError as error:  # pytesseract's TesseractError and its time-out
+        log.warning("tesseract could not read a picture: %s", error)
+        return None
+
+
 def _read_picture(data: bytes) -> PageText | None:
     image = _open_picture(data)
-    return None if image is None else ocr_picture(image)
+    return None if image is None else _ocr_or_nothing(image)
 
 
 # --- PDF ------------------------------------------------------------------------------
@@ -203,9 +226,9 @@ def _pdf_text_layer(data: bytes) -> tuple[str, list[Image.Image]] | None:
         document.close()
 
 
-async def _ocr(picture: Image.Image) -> PageText:
+async def _ocr(picture: Image.Image) -> PageText | None:
     async with _gate():
-        return await asyncio.to_thread(ocr_picture, picture)
+        return await asyncio.to_thread(_ocr_or_nothing, picture)
 
 
 def _require_ocr() -> None:
@@ -224,7 +247,7 @@ async def read_text(data: bytes, content_type: str) -> PageText | None:
         if not pictures:
             return PageText(text, 1.0)
         _require_ocr()
-        pages = [await _ocr(picture) for picture in pictures]
+        pages = [page for picture in pictures if (page := await _ocr(picture)) is not None]
         if not pages:
             return None
         return PageText(

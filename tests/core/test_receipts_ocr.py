@@ -182,3 +182,20 @@ async def test_reads_run_off_the_loop_and_at_most_the_bound_at_once(
     assert peak == 2
     # Six reads of 0.15 s, two at a time: about 0.45 s in which the loop kept ticking.
     assert ticks >= 20
+
+
+@needs_tesseract
+async def test_a_tesseract_that_times_out_gives_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    receipt = render(Spec(6, "en_gb", "DejaVuSans.ttf", 22, "GBP"))
+    monkeypatch.setattr(ocr, "OCR_TIMEOUT_SECONDS", 0.001)
+    assert await read_receipt(receipt.data, receipt.content_type, base_currency="EUR") is None
+
+
+@needs_tesseract
+def test_ocr_is_not_available_without_the_language_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ocr, "OCR_LANGUAGE", "klingon")
+    ocr._tesseract_ready.cache_clear()
+    try:
+        assert not ocr_available()
+    finally:
+        ocr._tesseract_ready.cache_clear()
