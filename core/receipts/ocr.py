@@ -31,10 +31,12 @@ log = logging.getLogger("finbot.receipts")
 # several run at once, Tesseract's own advice); our semaphore gives the parallelism.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+# One Tesseract per core: more only queue for the same cores and hold more memory.
 OCR_CONCURRENCY = max(1, os.cpu_count() or 1)
 OCR_TIMEOUT_SECONDS = 60
 OCR_LANGUAGE = "eng"
-# Page segmentation 4: one column of text lines of varying size, what a till roll is.
+# Page segmentation 6, one uniform block: an item and its price far to the right stay on
+# one line (mode 4 split wide receipts into a column of names and a column of prices).
 TESSERACT_CONFIG = "--psm 6"
 # Larger pictures are refused rather than decoded (a 40 MP photo is already huge).
 MAX_PIXELS = 40_000_000
