@@ -67,6 +67,16 @@ def _check_currency(currency: str | None) -> str | None:
     return code
 
 
+def _read_qif_stream(
+    stream: BinaryIO, encoding: str, *, day_first: bool, currency: str | None
+) -> Iterator[StatementRow | RowFailure]:
+    text = open_text(stream, encoding)
+    try:
+        yield from read_qif(text, day_first=day_first, currency=currency)
+    finally:
+        text.detach()  # the caller owns the binary stream
+
+
 def iter_statement(
     data: bytes | BinaryIO,
     *,
@@ -80,6 +90,33 @@ def iter_statement(
     for CSV, QIF and CAMT.053 (OFX and MT940 parsers read the whole file)."""
     currency = _check_currency(currency)
     stream = as_seekable(data)
+    spooled = stream is not data  # a copy we made: ours to close
+    try:
+        kind, items = _dispatch(stream, format, currency, mapping, date_format, decimal)
+    except BaseException:
+        if spooled:
+            stream.close()
+        raise
+    return kind, _closing(items, stream) if spooled else items
+
+
+def _closing(
+    items: Iterator[StatementRow | RowFailure], stream: BinaryIO
+) -> Iterator[StatementRow | RowFailure]:
+    try:
+        yield from items
+    finally:
+        stream.close()
+
+
+def _dispatch(
+    stream: BinaryIO,
+    format: str | None,
+    currency: str | None,
+    mapping: MappingInput,
+    date_format: str | None,
+    decimal: str | None,
+) -> tuple[str, Iterator[StatementRow | RowFailure]]:
     head = read_head(stream)
     kind = check_format(format) if format else detect_format(head)
     if kind == "csv":
@@ -96,7 +133,7 @@ def iter_statement(
         day_first = qif_day_first(text, date_format)
         text.detach()
         stream.seek(start)
-        return kind, read_qif(open_text(stream, encoding), day_first=day_first, currency=currency)
+        return kind, _read_qif_stream(stream, encoding, day_first=day_first, currency=currency)
     return kind, read_mt940(stream.read().decode(encoding, errors="replace"), currency)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import BinaryIO
 
 from core.exceptions import Invalid
@@ -403,6 +404,7 @@ def _date_text(text: str) -> str:
     return iso.group(1) if iso else text
 
 
+@lru_cache(maxsize=4096)  # a statement has few distinct dates and strptime is slow
 def parse_date(text: str, date_format: str) -> date:
     return datetime.strptime(_date_text(text), date_format).date()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 import mt940
 
@@ -33,8 +34,11 @@ def read_mt940(text: str, currency: str | None) -> Iterator[StatementRow | RowFa
         if amount is None or booked is None:
             yield RowFailure(line, ":61: without an amount or a date")
             continue
-        details = data.get("transaction_details") or data.get("extra_details") or ""
-        description = " ".join(str(details).split())
+        # Banks that structure :86: (the German ?20..?32 subfields) give name and purpose apart.
+        parts = [data.get("applicant_name"), data.get("purpose")]
+        if not any(parts):
+            parts = [data.get("transaction_details") or data.get("posting_text")]
+        description = " / ".join(" ".join(str(part).split()) for part in parts if part)
         reference = next(
             (
                 str(ref).strip()
@@ -45,7 +49,7 @@ def read_mt940(text: str, currency: str | None) -> Iterator[StatementRow | RowFa
         )
         yield StatementRow(
             line=line,
-            date=booked,
+            date=date(booked.year, booked.month, booked.day),  # a plain date, not the library's
             amount=amount.amount,
             description=description,
             currency=amount.currency or currency,
