@@ -49,8 +49,6 @@ def _csv_options(
             parsed = parse_mapping(loaded)
     elif mapping is not None:
         parsed = parse_mapping(mapping)
-    if decimal is not None and decimal not in (".", ","):
-        raise Invalid("decimal: must be '.' or ','", field="decimal")
     if date_format is not None and "%" not in date_format:
         raise Invalid("date_format: a strftime pattern such as %d.%m.%Y", field="date_format")
     return CsvOptions(
@@ -68,11 +66,11 @@ def _check_currency(currency: str | None) -> str | None:
 
 
 def _read_qif_stream(
-    stream: BinaryIO, encoding: str, *, day_first: bool, currency: str | None
+    stream: BinaryIO, encoding: str, *, day_first: bool, currency: str | None, decimal: str | None
 ) -> Iterator[StatementRow | RowFailure]:
     text = open_text(stream, encoding)
     try:
-        yield from read_qif(text, day_first=day_first, currency=currency)
+        yield from read_qif(text, day_first=day_first, currency=currency, decimal=decimal)
     finally:
         text.detach()  # the caller owns the binary stream
 
@@ -89,6 +87,8 @@ def iter_statement(
     """The format and a stream of rows and failures, in file order; memory flat in file size
     for CSV, QIF and CAMT.053 (OFX and MT940 parsers read the whole file)."""
     currency = _check_currency(currency)
+    if decimal is not None and decimal not in (".", ","):
+        raise Invalid("decimal: must be '.' or ','", field="decimal")
     stream = as_seekable(data)
     spooled = stream is not data  # a copy we made: ours to close
     try:
@@ -133,7 +133,9 @@ def _dispatch(
         day_first = qif_day_first(text, date_format)
         text.detach()
         stream.seek(start)
-        return kind, _read_qif_stream(stream, encoding, day_first=day_first, currency=currency)
+        return kind, _read_qif_stream(
+            stream, encoding, day_first=day_first, currency=currency, decimal=decimal
+        )
     return kind, read_mt940(stream.read().decode(encoding, errors="replace"), currency)
 
 

@@ -109,6 +109,17 @@ CASES: list[tuple[str, dict[str, Any], str, list[Expected], list[int]]] = [
         [],
     ),
     (
+        "ing_nl.csv",  # ING: unsigned amounts with an Af/Bij column, YYYYMMDD, `Bedrag (EUR)`
+        {"currency": "USD"},
+        "csv",
+        [
+            (2, "2024-01-05", "-23.45", "Albert Heijn 1308 / Pasvolgnr: 004 05-01-2024 17:32 Transactie: 4X8Q2B", "EUR", None),
+            (3, "2024-01-06", "2750.00", "Werkgever BV / Salaris januari", "EUR", None),
+            (4, "2024-01-07", "-1004.10", "NS Reizigers / Jaarabonnement", "EUR", None),
+        ],
+        [],
+    ),
+    (
         "headerless.csv",  # no header: columns found from their content
         {},
         "csv",
@@ -151,6 +162,16 @@ CASES: list[tuple[str, dict[str, Any], str, list[Expected], list[int]]] = [
             (17, "2024-01-15", "2450.00", "ACME CORP PAYROLL", "USD", None),
         ],
         [13],
+    ),
+    (
+        "european.qif",  # QIF with day-first dates and `1.234,56` (quiffen alone reads 1.23456)
+        {},
+        "qif",
+        [
+            (2, "2024-01-05", "-1234.56", "MEDIAMARKT BERLIN", None, None),
+            (6, "2024-01-28", "250.00", "GUTSCHRIFT", None, None),
+        ],
+        [],
     ),
     (
         "statement.camt053.xml",  # CAMT.053: refs, a USD entry, a DtTm booking date, a bad amount

@@ -9,11 +9,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import BinaryIO
 
 from core.exceptions import Invalid
+from core.imports.formats.amounts import COMMA_DECIMAL, DOT_DECIMAL, parse_amount
 from core.imports.formats.text import detect_encoding, open_text, read_head
 from core.imports.statement import RowFailure, StatementRow
 
@@ -53,6 +54,7 @@ class CsvMapping:
     category: str | int | None = None
     currency: str | int | None = None
     external_id: str | int | None = None
+    direction: str | int | None = None  # a column of Af/Bij, DR/CR, S/H beside an unsigned amount
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,6 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "debet",
         "débit",
         "cargo",
-        "af",
     ),
     "credit": (
         "credit",
@@ -191,7 +192,6 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "gutschrift",
         "crédit",
         "abono",
-        "bij",
     ),
     "payee": (
         "payee",
@@ -206,6 +206,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "beguenstigter zahlungspflichtiger",
         "name zahlungsbeteiligter",
         "bénéficiaire",
+        "naam omschrijving",
         "naam tegenrekening",
     ),
     "memo": (
@@ -226,11 +227,23 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "particulars",
         "text",
     ),
+    # An unsigned amount with a column saying which way it went (ING's `Af Bij`, `S`/`H`).
+    "direction": ("af bij", "debit credit", "credit debit", "dr cr", "cr dr", "soll haben", "s h"),
     "category": ("category", "kategorie", "catégorie", "categoria", "categorie"),
     "currency": ("currency", "währung", "waehrung", "ccy", "devise", "moneda", "valuta code"),
     "external_id": ("transaction id", "transaction reference", "id"),
 }
+_DEBIT_MARKERS = frozenset({"af", "d", "db", "dr", "dbit", "debit", "s", "soll", "-"})
+_CREDIT_MARKERS = frozenset({"bij", "c", "cr", "crdt", "credit", "h", "haben", "+"})
 _PAREN = re.compile(r"\(.*?\)")
+_HEADER_CURRENCY = re.compile(r"\(\s*([A-Z]{3})\s*\)")
+
+
+def _currency_in(cell: str) -> str | None:
+    match = _HEADER_CURRENCY.search(cell)
+    return match.group(1) if match else None
+
+
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -260,7 +273,9 @@ class _Columns:
     category: int | None = None
     currency: int | None = None
     external_id: int | None = None
+    direction: int | None = None
     width: int = 0
+    header_currency: str | None = None  # `Betrag (EUR)`: the file says its currency
 
     def required(self) -> list[int]:
         return [i for i in (self.date, self.amount, self.debit, self.credit) if i is not None]
@@ -296,7 +311,9 @@ def _columns_from_synonyms(header: Sequence[str]) -> _Columns | None:
         category=pick("category"),
         currency=pick("currency"),
         external_id=pick("external_id"),
+        direction=pick("direction") if amount is not None else None,
         width=len(header),
+        header_currency=_currency_in(header[amount if amount is not None else debit or 0]),
     )
 
 
@@ -323,6 +340,7 @@ def _columns_from_mapping(header: Sequence[str] | None, mapping: CsvMapping) -> 
             category=position(mapping.category),
             currency=position(mapping.currency),
             external_id=position(mapping.external_id),
+            direction=position(mapping.direction),
             width=len(header) if header is not None else 0,
         )
     except LookupError:
@@ -332,7 +350,10 @@ def _columns_from_mapping(header: Sequence[str] | None, mapping: CsvMapping) -> 
 
 def parse_mapping(raw: Mapping[str, object]) -> CsvMapping:
     """A user's `mapping` JSON, checked: `date`, `amount` or `debit`+`credit`, `description`."""
-    allowed = {"date", "amount", "debit", "credit", "description", "category", "currency", "id"}
+    allowed = {
+        "date", "amount", "debit", "credit", "description", "category", "currency", "id",
+        "direction",
+    }  # fmt: skip
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise Invalid(f"mapping: unknown key {unknown[0]!r}", field="mapping")
@@ -364,38 +385,11 @@ def parse_mapping(raw: Mapping[str, object]) -> CsvMapping:
         category=column("category"),
         currency=column("currency"),
         external_id=column("id"),
+        direction=column("direction"),
     )
 
 
 # ---- values -------------------------------------------------------------------------------
-
-_CURRENCY_NOISE = re.compile(r"[^\d.,+\-()−]")
-_PLAIN_NUMBER = re.compile(r"^\d+(\.\d+)?$")
-_COMMA_DECIMAL = re.compile(r"\d,\d{1,2}\)?-?$|\d\.\d{3},")
-_DOT_DECIMAL = re.compile(r"\d\.\d{1,2}\)?-?$|\d,\d{3}\.")
-
-
-def parse_amount(text: str, decimal_mark: str) -> Decimal:
-    """`-1.234,56`, `1,234.56`, `(12.50)`, `12,50-`, `€ 12.50`, `1 234,56` -> exact Decimal."""
-    value = _CURRENCY_NOISE.sub("", text.replace("−", "-"))
-    negative = False
-    if value.startswith("(") and value.endswith(")"):
-        negative, value = True, value[1:-1]
-    if value.endswith("-"):  # German ledgers write the sign last
-        negative, value = not negative, value[:-1]
-    if value.startswith(("-", "+")):
-        negative, value = negative ^ (value[0] == "-"), value[1:]
-    thousands = "." if decimal_mark == "," else ","
-    value = value.replace(thousands, "")
-    if decimal_mark == ",":
-        value = value.replace(",", ".")
-    if not _PLAIN_NUMBER.match(value):
-        raise ValueError(f"{text.strip()!r} is not an amount")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation as exc:  # pragma: no cover - the pattern above already checked
-        raise ValueError(f"{text.strip()!r} is not an amount") from exc
-    return -amount if negative else amount
 
 
 def _date_text(text: str) -> str:
@@ -432,9 +426,9 @@ class _Profile:
 
     def see_amount(self, text: str) -> None:
         text = text.strip()
-        if _COMMA_DECIMAL.search(text):
+        if COMMA_DECIMAL.search(text):
             self.comma_votes += 1
-        elif _DOT_DECIMAL.search(text):
+        elif DOT_DECIMAL.search(text):
             self.dot_votes += 1
 
 
@@ -577,7 +571,10 @@ class CsvReader:
                 date_format = self._settle_date_format(profile)
             if decimal is None:
                 decimal = self._settle_decimal(profile)
-        default_currency = options.currency or (preset.currency if preset else None)
+        # The file's own word beats the caller's default, which beats a preset's assumption.
+        default_currency = (
+            columns.header_currency or options.currency or (preset.currency if preset else None)
+        )
         for line, cells in self._cells():
             if line <= header_line:
                 continue
@@ -654,6 +651,12 @@ class CsvReader:
                 raise ValueError(f"amount: {exc}") from None
             # A debit column holds money out whether the bank wrote it with a minus or not.
             amount = abs(credit) - abs(debit)
+        if columns.direction is not None:
+            marker = cell(columns.direction).casefold()
+            if marker in _DEBIT_MARKERS:
+                amount = -abs(amount)
+            elif marker in _CREDIT_MARKERS:
+                amount = abs(amount)
         description = " / ".join(part for part in (cell(i) for i in columns.description) if part)
         currency = cell(columns.currency).upper() or default_currency
         return StatementRow(

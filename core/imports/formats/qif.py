@@ -11,10 +11,12 @@ from typing import TextIO
 from quiffen import Transaction
 
 from core.exceptions import Invalid
+from core.imports.formats.amounts import guess_decimal_mark, parse_amount
 from core.imports.statement import RowFailure, StatementRow
 
 # Sections that hold transactions; `!Type:Cat`, `!Type:Class`, `!Account` and the like do not.
 _TRANSACTION_TYPES = {"bank", "cash", "ccard", "invst", "oth a", "oth l", "invoice"}
+_AMOUNT_FIELDS = {"T", "U", "$"}
 _DATE_PARTS = re.compile(r"^D\s*(\d{1,2})\s*[/.\-']\s*(\d{1,2})")
 
 
@@ -36,7 +38,7 @@ def qif_day_first(lines: TextIO, date_format: str | None) -> bool:
 
 
 def read_qif(
-    lines: TextIO, *, day_first: bool, currency: str | None
+    lines: TextIO, *, day_first: bool, currency: str | None, decimal: str | None = None
 ) -> Iterator[StatementRow | RowFailure]:
     section: str | None = None
     record: list[str] = []
@@ -54,7 +56,7 @@ def read_qif(
             continue
         if line.startswith("^"):
             if record and section in _TRANSACTION_TYPES:
-                yield _row(record, record_line, day_first, currency)
+                yield _row(record, record_line, day_first, currency, decimal)
             record = []
             continue
         if not record:
@@ -63,13 +65,26 @@ def read_qif(
     if not saw_section:
         raise Invalid("file: QIF without a !Type header", field="file")
     if record and section in _TRANSACTION_TYPES:  # a last record without its closing `^`
-        yield _row(record, record_line, day_first, currency)
+        yield _row(record, record_line, day_first, currency, decimal)
+
+
+def _plain_amounts(record: list[str], decimal: str | None) -> list[str]:
+    """quiffen drops every character but digits, `.` and `-` from an amount, which turns a
+    European `1.234,56` into 1.23456; we hand it plain `-1234.56` instead."""
+    plain = []
+    for field in record:
+        if field[:1] in _AMOUNT_FIELDS and field[1:].strip():
+            value = field[1:]
+            field = field[0] + str(parse_amount(value, decimal or guess_decimal_mark(value)))
+        plain.append(field)
+    return plain
 
 
 def _row(
-    record: list[str], line: int, day_first: bool, currency: str | None
+    record: list[str], line: int, day_first: bool, currency: str | None, decimal: str | None
 ) -> StatementRow | RowFailure:
     try:
+        record = _plain_amounts(record, decimal)
         transaction, _classes = Transaction.from_list(record, day_first=day_first)
     except Exception as exc:  # quiffen raises ValueError or pydantic's errors for a bad record
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
