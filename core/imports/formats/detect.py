@@ -11,7 +11,9 @@ FORMATS = ("csv", "ofx", "qif", "camt053", "mt940")
 _OFX = re.compile(rb"OFXHEADER\s*[:=]|<OFX>|<\?OFX\b", re.IGNORECASE)
 _CAMT = re.compile(rb"camt\.05[23]|<BkToCstmrStmt\b")
 _QIF = re.compile(rb"^\s*!(Type|Account|Option|Clear)\b", re.IGNORECASE)
-_MT940 = re.compile(rb"(^|\n)\s*:20:.*?\n(.*\n)*?\s*:(25|60F|60M|61):|\{1:F01|\{4:\s*\n:20:")
+# Two independent searches, not one pattern spanning lines: linear time on any input.
+_MT940_REFERENCE = re.compile(rb"^\s*:20:", re.MULTILINE)
+_MT940_BALANCE_OR_LINE = re.compile(rb"^\s*:(25|28C|60F|60M|61):", re.MULTILINE)
 _XML = re.compile(rb"^\s*<(\?xml|[A-Za-z])")
 
 
@@ -23,7 +25,7 @@ def detect_format(head: bytes) -> str:
         return "camt053"
     if _QIF.match(text):
         return "qif"
-    if _MT940.search(text):
+    if _MT940_REFERENCE.search(text) and _MT940_BALANCE_OR_LINE.search(text):
         return "mt940"
     if _XML.match(text):
         raise Invalid("file: XML that is neither OFX nor a CAMT.053 statement", field="file")
