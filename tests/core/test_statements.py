@@ -401,3 +401,24 @@ def test_dedupe_keys_prefer_the_files_own_id_and_ignore_trailing_zeros() -> None
     assert len(set(dedupe_keys(with_id))) == 1
     assert list(dedupe_keys([_row(1, "X", "-5.5")])) == list(dedupe_keys([_row(9, "X", "-5.50")]))
     assert list(dedupe_keys([_row(1, "X", "-5.5")])) != list(dedupe_keys([_row(1, "X", "5.5")]))
+
+
+def test_a_quoted_newline_keeps_the_next_rows_line_number_true() -> None:
+    data = b'Date,Description,Amount\n2024-01-02,"Two\nlines",-1.00\n2024-01-03,Next,-2.00\n'
+    rows = read_statement(data).rows
+    assert [(row.line, row.description) for row in rows] == [(2, "Two\nlines"), (4, "Next")]
+
+
+def test_a_mapping_by_column_index_reads_a_file_without_header() -> None:
+    mapping = {"date": 0, "amount": 1, "description": 2}
+    rows = read_statement((FIXTURES / "headerless.csv").read_bytes(), mapping=mapping).rows
+    assert [str(row.amount) for row in rows] == ["-12.50", "-3.10", "1500.00"]
+
+
+def test_a_short_row_fails_alone() -> None:
+    data = b"Date,Description,Amount\n2024-01-02,Shop,-1.00\n2024-01-03\n2024-01-04,Cafe,-2.00\n"
+    statement = read_statement(data)
+    assert [row.line for row in statement.rows] == [2, 4]
+    assert [(f.line, f.reason) for f in statement.failures] == [
+        (3, "1 columns, expected at least 3")
+    ]

@@ -459,6 +459,10 @@ class CsvOptions:
     decimal: str | None = None
     currency: str | None = None
 
+    def mapped_columns(self) -> list[str | int]:
+        """The columns the caller's mapping names."""
+        return list(CsvPreset("", self.mapping).columns) if self.mapping else []
+
 
 class CsvReader:
     def __init__(self, stream: BinaryIO, options: CsvOptions) -> None:
@@ -486,6 +490,13 @@ class CsvReader:
     def _find_header(self) -> tuple[int, _Columns, CsvPreset | None]:
         """(header line or 0 when there is none, columns, the preset recognised)."""
         options = self.options
+        if options.mapping is not None and all(
+            isinstance(column, int) for column in options.mapped_columns()
+        ):
+            # Columns by position: the file has no header row to look for.
+            columns = _columns_from_mapping(None, options.mapping)
+            assert columns is not None
+            return 0, columns, options.preset
         candidates: list[tuple[int, list[str]]] = []
         for line, cells in self._cells():
             candidates.append((line, cells))
@@ -507,12 +518,6 @@ class CsvReader:
             if len(candidates) >= HEADER_SEARCH_ROWS:
                 break
         if options.mapping is not None:
-            if all(isinstance(c, int) for c in options.mapping.description) and isinstance(
-                options.mapping.date, int
-            ):
-                columns = _columns_from_mapping(None, options.mapping)
-                if columns is not None:
-                    return 0, columns, options.preset
             raise Invalid("mapping: a named column is not in the file's header", field="mapping")
         return 0, self._columns_from_content(candidates[:HEADERLESS_SAMPLE_ROWS]), None
 
