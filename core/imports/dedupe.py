@@ -1,0 +1,35 @@
+"""The key that says two rows are the same transaction, across files and imports."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from core.imports.merchant import merchant_key
+from core.imports.statement import StatementRow
+
+
+def _canonical_amount(row: StatementRow) -> str:
+    # `12.5` and `12.50` are one amount; `:f` keeps `100` from becoming `1E+2`.
+    return f"{row.amount.normalize():f}"
+
+
+def dedupe_keys(rows: Iterable[StatementRow]) -> Iterator[str]:
+    """One key per row, in order: the file's own id where it has one, else date, amount,
+    currency, merchant text and how many times that same row already occurred that day in
+    this file (two identical rows in one file are two transactions)."""
+    seen: Counter[tuple[str, ...]] = Counter()
+    for row in rows:
+        if row.external_id:
+            parts: tuple[str, ...] = ("id", row.external_id.strip())
+        else:
+            identity = (
+                row.date.isoformat(),
+                _canonical_amount(row),
+                row.currency or "",
+                merchant_key(row.description) or row.description.strip().casefold(),
+            )
+            seen[identity] += 1
+            parts = ("row", *identity, str(seen[identity]))
+        yield hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

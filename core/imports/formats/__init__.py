@@ -1,0 +1,1 @@
+"""One module per statement format, and detection from the content."""
