@@ -137,8 +137,12 @@ def rate_day(currency: Any, day: Any) -> ColumnElement[date]:
     return case((currency == EURO, day), else_=rate_day_subquery(currency, day))
 
 
-def _earlier(first: ColumnElement[date], second: ColumnElement[date]) -> ColumnElement[date]:
-    return case((first <= second, first), else_=second)
+def _earlier(
+    dialect: str, first: ColumnElement[date], second: ColumnElement[date]
+) -> ColumnElement[date]:
+    # Scalar min()/least() name each subquery once (a CASE would repeat both).
+    least = func.min if dialect == "sqlite" else func.least
+    return least(first, second)
 
 
 async def convert_column(
@@ -166,11 +170,13 @@ async def convert_column(
     same = currency == base_currency
     from_rate = case((same, one), else_=rate_per_euro(currency, day))
     to_rate = case((same, one), else_=rate_per_euro(literal(base_currency), day))
+    dialect = session.get_bind().dialect
     used_day = case(
         (same, day),
-        else_=_earlier(rate_day(currency, day), rate_day(literal(base_currency), day)),
+        else_=_earlier(
+            dialect.name, rate_day(currency, day), rate_day(literal(base_currency), day)
+        ),
     )
-    dialect = session.get_bind().dialect
     if dialect.name == "sqlite":
         await _register_sqlite_conversion(session, amount, base, exponent)
         converted: ColumnElement[Any] = func.finbot_convert_amount(amount, from_rate, to_rate)
@@ -218,16 +224,14 @@ async def _register_sqlite_conversion(
     dialect = connection.dialect
     decode = amount.type.result_processor(dialect, None)
     encode = base.type.bind_processor(dialect)
-    rate_decode = ExactRate().result_processor(dialect, None)
     unit = Decimal(1).scaleb(-exponent)
 
     def convert(raw_amount: Any, raw_from: Any, raw_to: Any) -> Any:
         if raw_amount is None or raw_from is None or raw_to is None:
             return None
         value: Any = decode(raw_amount) if decode else raw_amount
-        from_rate: Any = rate_decode(raw_from) if rate_decode else raw_from
-        to_rate: Any = rate_decode(raw_to) if rate_decode else raw_to
-        result = convert_amount(Decimal(value), Decimal(from_rate), Decimal(to_rate), unit)
+        # Rates are decimal text on SQLite (ExactRate).
+        result = convert_amount(Decimal(value), Decimal(str(raw_from)), Decimal(str(raw_to)), unit)
         return encode(result) if encode else result
 
     raw = await connection.get_raw_connection()
