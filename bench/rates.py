@@ -105,7 +105,6 @@ async def run(url: str, count: int, repeats: int) -> dict[str, float]:
                 async with database.session() as session:
                     missing = await rates.currency_without_rate(
                         session,
-                        entries,
                         currency=entries.c.currency,
                         day=entries.c.day,
                         base_currency=base,

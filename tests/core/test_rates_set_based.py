@@ -173,7 +173,6 @@ async def test_a_row_in_a_currency_without_a_rate_is_found_before_the_update(dat
         assert (
             await rates.currency_without_rate(
                 session,
-                entries,
                 currency=entries.c.currency,
                 day=entries.c.day,
                 base_currency="EUR",
@@ -186,7 +185,6 @@ async def test_a_row_in_a_currency_without_a_rate_is_found_before_the_update(dat
         )
         missing = await rates.currency_without_rate(
             session,
-            entries,
             currency=entries.c.currency,
             day=entries.c.day,
             base_currency="EUR",
