@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _MISSING = {"", "N/A"}
@@ -79,6 +79,8 @@ def parse_xml(content: bytes) -> list[DailyRate]:
         root = ElementTree.fromstring(content)
     except ElementTree.ParseError as error:
         raise EcbFormatError(f"bad XML: {error}") from None
+    except DefusedXmlException as error:
+        raise EcbFormatError(f"refused XML ({type(error).__name__})") from None
     rates = []
     for cube in root.iter():
         when = cube.get("time")
