@@ -11,6 +11,7 @@ from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware
 from api.routes import auth, export, health, ledger, notifications, payments, reports, telegram
 from api.routes.documents import documents_router
+from api.routes.rates import router as rates_router
 from core.config import Settings
 from core.db import Database
 from core.logs import install_log_redaction
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(reports.router)
+    app.include_router(rates_router)
     app.include_router(notifications.router)
     app.include_router(documents_router(settings))
     app.include_router(payments.router)

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     stripe_api_key: SecretStr | None = None
     stripe_api_base: str | None = None
     stripe_webhook_secret: SecretStr | None = None
+    rates_url: str | None = None
 
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     log_format: str = "text"

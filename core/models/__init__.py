@@ -5,6 +5,7 @@ from core.models.documents import Document
 from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
 from core.models.notifications import Notification
 from core.models.payments import Payment, ProcessedEvent
+from core.models.rates import Rate
 from core.models.telegram import ChatEntry, TelegramLinkCode
 from core.models.users import AuthToken, LoginFailure, PasswordReset, User
 
@@ -23,6 +24,7 @@ __all__ = [
     "PasswordReset",
     "Payment",
     "ProcessedEvent",
+    "Rate",
     "TelegramLinkCode",
     "User",
 ]

@@ -1,5 +1,7 @@
 """ISO 4217 currency codes and their minor-unit exponents."""
 
+from decimal import Decimal
+
 _TWO_DECIMALS = """
 AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN
 BWP BYN BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD
@@ -22,3 +24,8 @@ CURRENCY_EXPONENTS: dict[str, int] = {
 
 def is_currency(code: str) -> bool:
     return code in CURRENCY_EXPONENTS
+
+
+def minor_unit(code: str) -> Decimal:
+    """The smallest amount of `code` (0.01 for EUR, 1 for JPY, 0.001 for KWD)."""
+    return Decimal(1).scaleb(-CURRENCY_EXPONENTS[code])

