@@ -123,8 +123,10 @@ _TIME = re.compile(r"^\d{1,2}[:h]\d{2}(?::\d{2})?(?:am|pm)?$|^\d{1,2}(?:am|pm)$"
 _VERSION = re.compile(r"^v\d+(?:\.\d+)*$|^\d+(?:\.\d+){2,}$", re.I)
 _CODE_AFFIX = re.compile(r"^([a-z]{3})?([+-]?[\d.,']+)([a-z]{3})?$", re.I)
 _SPACES = "\u00a0\u2009\u202f\u2007\u2008\u200a"
+# Groups of three digits after a space join the number before ("1 500", "2 499,99"),
+# unless more digits, a time, a date or a third group of decimals follow.
 _SPACED_THOUSANDS = re.compile(
-    rf"(?<![\d.,'])\d{{1,3}}(?:[ {_SPACES}]\d{{3}})+(?![\d:.,/-]\d)(?!\d)"
+    rf"(?<![\d.,'])\d{{1,3}}(?:[ {_SPACES}]\d{{3}})+(?!\d)(?![:/-]\d)(?![.,]\d{{3}})"
 )
 _LINK = re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:com|org|net|io|ru|de|uk|me|app|dev)\b", re.I)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
@@ -371,11 +373,7 @@ def _scan(tokens: list[str], today: date) -> _Scan:
             scan.kind = "income"
             index += 2
             continue
-        elif (
-            _VERSION.match(lower)
-            and _date_of(lower, today) is None
-            and not _NUMBER_FORMS[4][0].match(lower)
-        ):
+        elif _VERSION.match(lower) and not _DAY_MONTH.match(lower) and parse_amount(lower) is None:
             scan.refusal = "a version number"
         else:
             number = token
@@ -412,10 +410,10 @@ def _scan(tokens: list[str], today: date) -> _Scan:
 
 
 def _refusal(text: str) -> str | None:
-    if _LINK.search(text):
-        return "a link"
     if _EMAIL.search(text):
         return "an email address"
+    if _LINK.search(text):
+        return "a link"
     if _PHONE.search(text.strip()):
         return "a phone number"
     words = re.findall(r"[a-z']+", text.lower())

@@ -36,15 +36,19 @@ _INTENTS: list[tuple[QuestionKind, re.Pattern[str]]] = [
     ("earned", re.compile(r"\b(?:earn|earned|income|incomes|made|make|got paid|received)\b")),
     (
         "spent",
-        re.compile(r"\b(?:spend|spent|spending|expenses|expense|costs|cost|paid|pay|total)\b"),
+        re.compile(
+            r"\b(?:spend|spent|spending|expenses|expense|costs|cost|paid|pay|total)\b|^how much\b"
+        ),
     ),
 ]
 _QUESTION_START = re.compile(
-    r"^(?:how|what|whats|what's|which|where|show|list|tell|total|biggest|largest|top"
-    r"|remaining|safe|/safe|did|have|am|is|was|can)\b"
+    r"^(?:how|what|whats|what's|which|where|show|list|tell|did|have|am|is|was|can)\b"
 )
 # Bare intent words that, without an amount, are a question: "spent this week?".
-_BARE_START = re.compile(r"^(?:spent|spending|spend|expenses|left|income|earned)\b")
+_BARE_START = re.compile(
+    r"^(?:spent|spending|spend|expenses|left|income|earned|total|biggest|largest|top|remaining"
+    r"|safe)\b"
+)
 # Words of the question itself, never a category.
 _QUESTION_WORDS = frozenset(
     """how much many what whats what's which where show me list tell total totals did do does
@@ -52,7 +56,7 @@ _QUESTION_WORDS = frozenset(
     spend spent spending expenses expense expence costs cost paid pay left remaining remains remain
     biggest largest top most expensive highest priciest earn earned income incomes made make got
     received safe can could may still more this that and budget budgets money overall all
-    altogether there purchases purchase transactions things items give please""".split()
+    altogether there lot lots purchases purchase transactions things items give please""".split()
 )
 
 
