@@ -36,7 +36,7 @@ __all__ = [
 Kind = Literal["expense", "income"]
 
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-INCOME_WORDS = frozenset({"income", "received", "earned", "receive", "earn"})
+INCOME_WORDS = frozenset({"income", "received", "earned", "receive", "earn", "sold", "sell"})
 EXPENSE_WORDS = frozenset({"spent", "paid", "bought", "spend", "pay", "buy"})
 # Words that name money coming in, read in the category position ("salary 2500").
 INCOME_CATEGORIES = frozenset(
@@ -114,6 +114,7 @@ _NUMBER_FORMS = [
     (re.compile(r"^\d+[.,]\d{1,2}$"), None, "either"),
     (re.compile(r"^\d+$"), None, None),
 ]
+_THOUSANDS_SUFFIX = re.compile(r"^(\d{1,3}(?:[.,]\d{1,2})?)k$", re.I)
 _THREE_DECIMALS = re.compile(r"^\d+[.,]\d{3}$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?$")
 _SLASH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?$")
@@ -385,13 +386,15 @@ def _scan(tokens: list[str], today: date) -> _Scan:
                     number = affix[2]
                 else:
                     number = ""
-            if number.startswith("+"):
+            if number.startswith("+") and number[1:2].isdigit():
                 scan.kind = "income"
                 number = number[1:]
             elif number.startswith("-") and len(number) > 1 and number[1].isdigit():
                 scan.kind = "expense"
                 number = number[1:]
             amount = parse_amount(number) if number else None
+            if thousands := _THOUSANDS_SUFFIX.match(number):  # "1.5k", "2k"
+                amount = (parse_amount(thousands[1]) or Decimal(0)) * 1000 or None
             as_date = _date_of(number, today) if _DAY_MONTH.match(number) else None
             if number and _THREE_DECIMALS.match(number) and amount is not None:
                 scan.amounts.append((amount, number))  # read again once the currency is known

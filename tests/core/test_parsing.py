@@ -105,6 +105,8 @@ ENTRIES: list[Row] = [
     row("1\u202f200 laptop", out("1200.00", "laptop")),
     row("tv 2 499,99", out("2499.99", "tv")),
     row("price 4.567", out("4567.00", "price")),  # German thousands
+    row("1.5k laptop", out("1500.00", "laptop")),
+    row("laptop 2k", out("2000.00", "laptop")),
     # Punctuation around the amount
     row("coffee, 4.50!", out("4.50", "coffee")),
     row("5, Starbucks", out("5.00", "starbucks", "Starbucks")),
@@ -164,6 +166,7 @@ ENTRIES: list[Row] = [
     row("wage 450", into("450.00", "wage")),
     row("paycheck 1800", into("1800.00", "paycheck")),
     row("reimbursement 64", into("64.00", "reimbursement")),
+    row("sold bike 150", into("150.00", "bike")),
     row("earned 200 tutoring", into("200.00", "tutoring")),
     row("got paid 900 by client", into("900.00", "client")),
     row("paid 100 bonus to staff", out("100.00", "bonus", "bonus to staff")),
@@ -196,6 +199,8 @@ ENTRIES: list[Row] = [
     row("12/25 dinner 40", out("40.00", "dinner", day=date(2025, 12, 25))),
     row("25/12/2025 gifts 120", out("120.00", "gifts", day=date(2025, 12, 25))),
     row("lunch 12.30", out("12.30", "lunch")),  # one number: the amount
+    row("lunch 12 at 13:00", out("12.00", "lunch")),  # the time is not a second amount
+    row("dinner 30 last friday", out("30.00", "dinner", day=date(2026, 11, 20))),
     # Categories: the person's own, their history, synonyms to their own, else the first word
     row("coffee 4.50", out("4.50", "food", "coffee"), FOOD),
     row("Pizza 9", out("9.00", "food", "Pizza"), FOOD),
@@ -431,6 +436,10 @@ AMBIGUOUS: list[Row] = [
     row(
         "$5 coffee 6",
         Ambiguous((out("5.00", "coffee", currency="USD"), out("6.00", "coffee", currency="USD"))),
+    ),
+    row(
+        "taxi 12.50 + tip 2",
+        Ambiguous((out("12.50", "taxi", "taxi tip"), out("2.00", "taxi", "taxi tip"))),
     ),
     row("+100 20 salary", Ambiguous((into("100.00", "salary"), into("20.00", "salary")))),
     row("+100 200 salary", into("100200.00", "salary")),  # a group of three: thousands
