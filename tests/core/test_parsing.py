@@ -503,11 +503,12 @@ def test_reads(row: Row) -> None:
 
 @pytest.mark.parametrize(
     ("message", "reason"),
-    [("how much did I spend?", "a question"), ("12 13 lunch", "several amounts"),
-     ("hello", "a greeting")],
+    [("how much did I spend?", "no amount"), ("12 13 lunch", "several amounts"),
+     ("hello", "no amount"), ("10:30", "no amount"), ("rent 900 monthly", "no amount"),
+     ("4.50", "no category"), ("house 1000000000000", "amount out of range")],
 )  # fmt: skip
 def test_parse_message_records_only_entries(message: str, reason: str) -> None:
-    """The narrow door the bot records from: a question or two readings are never entries."""
+    """The narrow door the bot records from: only one-off entries, only the reasons it knows."""
     assert parse_message(message, TODAY) == Unparsed(reason)
     assert parse_message("coffee 4.50", TODAY) == out("4.50", "coffee")
 
