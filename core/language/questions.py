@@ -109,7 +109,9 @@ def _period(text: str, today: date) -> tuple[tuple[date, date] | None, str]:
         + r")(?: (\d{4}))?\b",
         text,
     )
-    if month and month[1][:3] in [m[:3] for m in MONTHS] and month[1] in _month_spellings():
+    # "may" is a month only after "in/for/during" or before a year ("how much may I spend").
+    modal_may = month is not None and month[1] == "may" and not (month[2] or month[0] != "may")
+    if month and month[1] in _month_spellings() and not modal_may:
         number = [m[:3] for m in MONTHS].index(month[1][:3]) + 1
         year = int(month[2]) if month[2] else today.year - (number > today.month)
         return _month_range(year, number), text.replace(month[0], " ")

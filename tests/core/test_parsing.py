@@ -418,6 +418,8 @@ QUESTIONS: list[Row] = [
     row("how much can I spend?", ask("safe_to_spend")),
     row("how much can I spend today?", ask("safe_to_spend", None, (TODAY, TODAY))),
     row("what can I still spend?", ask("safe_to_spend")),
+    row("how much may I spend?", ask("safe_to_spend")),
+    row("spent in May?", ask("spent", None, (date(2026, 5, 1), date(2026, 5, 31)))),
     row("safe to spend?", ask("safe_to_spend")),
     row("/safe", ask("safe_to_spend")),
     row("/safe@finbot_bot", ask("safe_to_spend")),
