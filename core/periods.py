@@ -5,6 +5,14 @@ from zoneinfo import ZoneInfo
 
 DateRange = tuple[date, date]
 
+# The one table of period words: the period's name, its noun, and "this <noun>".
+PERIOD_WORDS: dict[str, dict[str, str]] = {
+    "daily": {"noun": "day", "this": "today", "name": "daily"},
+    "weekly": {"noun": "week", "this": "this week", "name": "weekly"},
+    "monthly": {"noun": "month", "this": "this month", "name": "monthly"},
+    "yearly": {"noun": "year", "this": "this year", "name": "yearly"},
+}
+
 
 def local_today(timezone: str, now: datetime | None = None) -> date:
     moment = now or datetime.now(UTC)

@@ -2,7 +2,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.exceptions import Invalid
+from core.exceptions import Invalid, NotFound
 from core.models import User
 from core.periods import local_today, period_range
 from core.reports.repository import ReportRepository
@@ -36,3 +36,14 @@ async def summary(
         net=income - spent,
         by_category=[CategoryTotal(category=c, total=t) for c, t in by_category],
     )
+
+
+async def summary_of_user(
+    session: AsyncSession, user_id: int, date_from: date, date_to: date
+) -> tuple[Summary, str]:
+    """The summary over [from, to] of the user with that id, and their currency
+    (for a sender that holds a notification, not a user)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    return await summary(session, user, date_from, date_to), user.currency

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from api.main import create_app
 from bot.app import make_bot, make_dispatcher, run_bot_alongside
 from bot.delivery import ChatDelivery
 from core.periods import local_today
+from finbot.processes import create_app
 from tests.conftest import clean_database, make_user
 from tests.support.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.support.process import ServeProcess, clean_environment
