@@ -299,3 +299,45 @@ async def test_a_failing_update_is_rolled_back_and_answered_with_an_apology(
     assert await say(telegram, "coffee 4.50") == texts.APOLOGY
     assert (await client.get("/api/expenses/", headers=alice)).json() == []
     assert not any("disk caught fire" in c.params.get("text", "") for c in telegram.sent())
+
+
+async def test_a_code_for_another_account_asks_before_moving_the_chat(bot_app, telegram):
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    bob = await make_user(client, "bob")
+    code = (await client.post("/api/telegram/link/", headers=bob)).json()["code"]
+
+    question = await say(telegram, f"/start {code}")
+    assert "linked to the finbot account alice" in question
+    assert "account bob instead?" in question
+    buttons = telegram.sent(chat_id=CHAT)[-1].params["reply_markup"]["inline_keyboard"]
+    assert [row[0]["text"] for row in buttons] == ["Link to bob", "Keep alice"]
+    assert [row[0]["callback_data"] for row in buttons] == [f"relink:{code}", "relink-keep"]
+    # Nothing moved on the question alone: the chat still records for alice.
+    await say(telegram, "coffee 4.50")
+    assert len((await client.get("/api/expenses/", headers=alice)).json()) == 1
+
+    await telegram.push(telegram.callback_update(CHAT, "relink-keep"))
+    [kept] = await telegram.wait_for("editMessageText")
+    assert kept.params["text"] == "This chat stays linked to alice."
+    await say(telegram, "tea 3")
+    assert len((await client.get("/api/expenses/", headers=alice)).json()) == 2
+
+    await telegram.push(telegram.callback_update(CHAT, f"relink:{code}"))
+    moved = await telegram.wait_for("editMessageText", count=2)
+    assert "linked to your finbot account bob" in moved[1].params["text"]
+    await say(telegram, "lunch 12")
+    assert len((await client.get("/api/expenses/", headers=bob)).json()) == 1
+    assert len((await client.get("/api/expenses/", headers=alice)).json()) == 2
+
+    # The code is spent: pressing the button again moves nothing.
+    await telegram.push(telegram.callback_update(CHAT, f"relink:{code}"))
+    again = await telegram.wait_for("editMessageText", count=3)
+    assert again[2].params["text"].startswith("That link code is unknown or expired")
+
+
+async def test_a_code_for_the_chats_own_account_links_without_asking(bot_app, telegram):
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    code = (await client.post("/api/telegram/link/", headers=alice)).json()["code"]
+    assert "linked to your finbot account alice" in await say(telegram, f"/start {code}")

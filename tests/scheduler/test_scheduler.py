@@ -9,7 +9,17 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
-from core.models import Budget, Expense, Goal, Income, Notification, User
+from core.models import (
+    Budget,
+    Expense,
+    Goal,
+    Income,
+    LoginFailure,
+    Notification,
+    PasswordReset,
+    TelegramLinkCode,
+    User,
+)
 from scheduler import jobs
 from scheduler.jobs import run_job
 from tests.conftest import aiosqlite_threads_finished
@@ -212,3 +222,28 @@ def test_run_once_refuses_unknown_jobs_and_bad_times() -> None:
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert bad_time.returncode == 2 and "ISO-8601" in bad_time.stderr
+
+
+async def test_purge_deletes_expired_logins_resets_and_link_codes_only(db):
+    user = await add_user(db, "ana")
+    minute = timedelta(minutes=1)
+    await bulk(
+        db,
+        LoginFailure(key="ana", at=NOW - timedelta(minutes=16)),  # past the lockout window
+        LoginFailure(key="ana", at=NOW - minute),  # still counts toward a lockout
+        PasswordReset(user_id=user, token_hash="used", expires_at=NOW + minute, used_at=NOW),
+        PasswordReset(user_id=user, token_hash="expired", expires_at=NOW - minute),
+        PasswordReset(user_id=user, token_hash="valid", expires_at=NOW + minute),
+        TelegramLinkCode(code="used", user_id=user, expires_at=NOW + minute, used_at=NOW),
+        TelegramLinkCode(code="expired", user_id=user, expires_at=NOW - minute),
+        TelegramLinkCode(code="valid", user_id=user, expires_at=NOW + minute),
+    )
+    assert await run_job("purge", db, None, NOW) == 5
+    async with db.session() as session:
+        failures = list((await session.execute(select(LoginFailure.at))).scalars())
+        resets = set((await session.execute(select(PasswordReset.token_hash))).scalars())
+        codes = set((await session.execute(select(TelegramLinkCode.code))).scalars())
+    assert failures == [NOW - minute]
+    assert resets == {"valid"}
+    assert codes == {"valid"}
+    assert await run_job("purge", db, None, NOW) == 0
