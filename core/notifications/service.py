@@ -25,7 +25,7 @@ async def notify(
 ) -> Notification | None:
     """Make a notification, once per (user, dedupe_key); None when it already existed.
 
-    The payments issue calls this for status changes; budgets and goals below.
+    Payments call this for status changes; budgets and goals for their alerts.
     """
     row = await NotificationRepository(session).add_once(user_id, kind, message, dedupe_key)
     if row is not None:

@@ -2,9 +2,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.exceptions import Invalid, NotFound
+from core.exceptions import NotFound
 from core.models import User
-from core.periods import local_today, period_range
+from core.periods import check_span, local_today, period_range
 from core.reports.repository import ReportRepository
 from core.reports.schemas import CategoryTotal, Summary
 
@@ -23,8 +23,7 @@ async def summary(
     else:
         start = date_from or period_range("monthly", date_to or today)[0]
         end = date_to or max(start, today)
-    if start > end:
-        raise Invalid("`from` must not be after `to`", field="from")
+    check_span(start, end)
     repository = ReportRepository(session)
     income, spent = await repository.totals(user.id, start, end)
     by_category = await repository.expenses_by_category(user.id, start, end)
