@@ -41,9 +41,11 @@ class Runtime:
         return cls(settings, database, bus, make_store(settings), make_gateway(settings))
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator["Runtime"]:
-        """Listen on Redis while entered; close the bus and the database on the way out."""
-        await self.bus.start()
+    async def running(self, *, listen: bool = True) -> AsyncIterator["Runtime"]:
+        """While entered, hear on Redis what other processes publish (only a process
+        with WebSockets needs to: `listen`); close the bus and the database on the way out."""
+        if listen:
+            await self.bus.start()
         try:
             yield self
         finally:
@@ -52,6 +54,8 @@ class Runtime:
 
 
 @asynccontextmanager
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    async with Runtime.build(settings).running() as started:
+async def runtime(settings: Settings, *, listen: bool = False) -> AsyncIterator[Runtime]:
+    """The runtime of a process without WebSockets (the bot, the scheduler): it
+    publishes notifications but has no one to hear them for."""
+    async with Runtime.build(settings).running(listen=listen) as started:
         yield started

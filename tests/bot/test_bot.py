@@ -226,8 +226,13 @@ async def test_delivery_honours_retry_after_and_skips_blocked_chats(bot_app, tel
 
     from core.models import Notification
 
-    async with app.state.database.session() as session:
-        rows = (await session.execute(select(Notification))).scalars().all()
+    # Whichever loop sent the last one records it just after the send: wait for that.
+    for _ in range(50):
+        async with app.state.database.session() as session:
+            rows = (await session.execute(select(Notification))).scalars().all()
+        if all(row.delivered_at is not None for row in rows if row.kind == "test"):
+            break
+        await asyncio.sleep(0.2)
     assert all(row.delivered_at is not None for row in rows if row.kind == "test")
 
 
