@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from api.deps import CurrentUser, PagingDep, SessionDep
 from core.crud import DateFilters, OwnedService
-from core.exceptions import Invalid
+from core.periods import check_span
 from core.schemas import IsoDate
 
 # Bounded so that no id overflows a database integer column.
@@ -28,8 +28,7 @@ async def date_filters(
     date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
     date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> DateFilters:
-    if date_from and date_to and date_from > date_to:
-        raise Invalid("`from` must not be after `to`", field="from")
+    check_span(date_from, date_to)
     return DateFilters(date_from=date_from, date_to=date_to)
 
 

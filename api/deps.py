@@ -1,7 +1,7 @@
 """FastAPI dependencies as Annotated aliases."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -11,8 +11,13 @@ from core.auth import service as auth_service
 from core.config import Settings
 from core.crud import Paging
 from core.db import Database
-from core.exceptions import Unauthorized
+from core.exceptions import ServiceUnavailable, Unauthorized
 from core.models import User
+from core.payments.gateway import PaymentGateway
+from storage import DocumentStore
+
+if TYPE_CHECKING:  # aiogram is imported only where a bot is configured
+    from aiogram import Bot, Dispatcher
 
 
 async def get_settings(request: Request) -> Settings:
@@ -66,3 +71,39 @@ async def paging(
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
+
+
+# The runtime's parts, put on app.state by create_app(): routes take them as
+# dependencies, never from the request themselves.
+
+
+async def get_store(request: Request) -> DocumentStore:
+    store: DocumentStore = request.app.state.store
+    return store
+
+
+async def get_gateway(request: Request) -> PaymentGateway:
+    gateway: PaymentGateway | None = request.app.state.gateway
+    if gateway is None:
+        raise ServiceUnavailable("payment gateway not configured")
+    return gateway
+
+
+async def get_bot(request: Request) -> "Bot":
+    bot: Bot | None = request.app.state.bot
+    if bot is None:
+        raise ServiceUnavailable("telegram bot not configured")
+    return bot
+
+
+async def get_dispatcher(request: Request, bot: Annotated["Bot", Depends(get_bot)]) -> "Dispatcher":
+    dispatcher: Dispatcher | None = request.app.state.dispatcher
+    if dispatcher is None:
+        raise ServiceUnavailable("telegram bot not configured")
+    return dispatcher
+
+
+StoreDep = Annotated[DocumentStore, Depends(get_store)]
+GatewayDep = Annotated[PaymentGateway, Depends(get_gateway)]
+BotDep = Annotated["Bot", Depends(get_bot)]
+DispatcherDep = Annotated["Dispatcher", Depends(get_dispatcher)]

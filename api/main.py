@@ -1,9 +1,9 @@
-"""create_app(): the REST front door."""
+"""create_app(): the REST front door, given the runtime's parts by finbot/."""
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 
@@ -16,51 +16,47 @@ from core.config import Settings
 from core.db import Database
 from core.logs import install_log_redaction
 from core.notifications.bus import NotificationBus
-from core.notifications.service import connect_bus
-from core.payments import make_gateway
-from scheduler.app import scheduler_running
-from storage import make_store
+from core.payments.gateway import PaymentGateway
+from storage import DocumentStore
 
 log = logging.getLogger("finbot.api")
 JSON_BODY_LIMIT = 1024 * 1024
 
+# Something that runs for as long as the API does (the scheduler, the bot).
+Hosted = Callable[[], AbstractAsyncContextManager[object]]
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    database = Database(settings.database_url)
-    bus = NotificationBus(settings.redis_url)
 
-    connect_bus(database, bus)
+class Resources(Protocol):
+    """What the API needs from the runtime (finbot/runtime.py builds it)."""
+
+    settings: Settings
+    database: Database
+    bus: NotificationBus
+    store: DocumentStore
+    gateway: PaymentGateway | None
+
+    def running(self) -> AbstractAsyncContextManager[object]: ...
+
+
+def create_app(
+    resources: Resources,
+    *,
+    bot: Any = None,
+    dispatcher: Any = None,
+    hosted: Sequence[Hosted] = (),
+) -> FastAPI:
+    """The API over `resources`; `bot` and `dispatcher` (aiogram's) serve the link
+    and webhook routes; `hosted` run inside the API's lifespan, in order."""
+    settings = resources.settings
     install_log_redaction()
-
-    store = make_store(settings)
-    bot: Any = None
-    dispatcher: Any = None
-    if settings.telegram_bot_token:
-        # aiogram weighs ~120 MB of memory: loaded only where a bot is configured.
-        from bot.app import make_bot, make_dispatcher
-
-        bot = make_bot(settings)
-        if settings.run_bot:
-            dispatcher = make_dispatcher(database, store, settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await bus.start()
         async with AsyncExitStack() as stack:
-            if settings.run_scheduler:
-                await stack.enter_async_context(scheduler_running(database, settings))
-            if bot is not None and dispatcher is not None:
-                from bot.app import run_bot_alongside
-
-                await stack.enter_async_context(
-                    run_bot_alongside(bot, dispatcher, database, settings)
-                )
+            await stack.enter_async_context(resources.running())
+            for part in hosted:
+                await stack.enter_async_context(part())
             yield
-        await bus.stop()
-        if bot is not None:
-            await bot.session.close()
-        await database.dispose()
 
     app = FastAPI(
         title="finbot",
@@ -71,12 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_size=JSON_BODY_LIMIT,
     )
     app.state.settings = settings
-    app.state.database = database
-    app.state.bus = bus
-    app.state.store = store
+    app.state.database = resources.database
+    app.state.bus = resources.bus
+    app.state.store = resources.store
     app.state.bot = bot
     app.state.dispatcher = dispatcher
-    app.state.gateway = make_gateway(settings)
+    app.state.gateway = resources.gateway
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
     app.include_router(health.router)

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import median
 from core.db import Database
-from core.jobs import service as jobs
 from migrations import upgrade
+from scheduler import jobs
 
 TIMEZONES = ["UTC", "Europe/Lisbon", "Europe/Berlin", "America/New_York", "Asia/Tokyo"]
 CATEGORIES = ["food", "rent", "taxi", "fun", "bills", "health", "travel", "gifts", "books", "pets"]
@@ -79,10 +79,10 @@ async def time_jobs(url: str, repeats: int) -> tuple[float, float, int, int]:
 
                 await session.execute(text("DELETE FROM notifications"))
             began = time.perf_counter()
-            alerts = await jobs.budget_sweep(database, NOW)
+            alerts = await jobs.budget_sweep(database, None, NOW)
             sweep_times.append(time.perf_counter() - began)
             began = time.perf_counter()
-            summaries = await jobs.summaries(database, NOW, "weekly")
+            summaries = await jobs.weekly_summary(database, None, NOW)
             summary_times.append(time.perf_counter() - began)
     finally:
         await database.dispose()

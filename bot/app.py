@@ -18,9 +18,7 @@ from bot.handlers import entries, overview, photos, start
 from bot.middlewares import DatabaseMiddleware
 from core.config import Settings
 from core.db import Database
-from core.notifications.bus import NotificationBus
-from core.notifications.service import connect_bus
-from storage import DocumentStore, make_store
+from storage import DocumentStore
 
 log = logging.getLogger("finbot.bot")
 
@@ -78,13 +76,11 @@ async def prepare(bot: Bot, settings: Settings) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
 
 
-async def run_polling(settings: Settings) -> None:
+async def run_polling(
+    bot: Bot, database: Database, store: DocumentStore, settings: Settings
+) -> None:
     """`finbot bot`: long polling, plus alert delivery, until stopped."""
-    database = Database(settings.database_url)
-    bus = NotificationBus(settings.redis_url)
-    connect_bus(database, bus)
-    bot = make_bot(settings)
-    dispatcher = make_dispatcher(database, make_store(settings), settings)
+    dispatcher = make_dispatcher(database, store, settings)
     delivery = asyncio.create_task(ChatDelivery(bot, database).run_forever())
     try:
         await prepare(bot, settings)
@@ -93,8 +89,6 @@ async def run_polling(settings: Settings) -> None:
         delivery.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await delivery
-        await bus.stop()
-        await database.dispose()
 
 
 @contextlib.asynccontextmanager
@@ -124,3 +118,12 @@ async def run_bot_alongside(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+@contextlib.asynccontextmanager
+async def bot_session_closed(bot: Bot) -> AsyncIterator[None]:
+    """Close the bot's HTTP session when its host stops."""
+    try:
+        yield
+    finally:
+        await bot.session.close()

@@ -16,16 +16,15 @@ from aiogram.types import BufferedInputFile
 
 from bot.charts import category_chart
 from core.db import Database
-from core.jobs.service import parse_summary_key
 from core.metrics import NOTIFICATIONS_DELIVERED
-from core.models import Notification, User
+from core.models import Notification
 from core.models.base import utcnow
+from core.notifications import service as notifications
 from core.reports import service as reports
-from core.telegram.repository import TelegramRepository
+from core.reports.summaries import parse_summary_key
 
 log = logging.getLogger("finbot.delivery")
 
-LEASE = timedelta(seconds=60)
 BATCH = 50
 MAX_BACKOFF = 600.0
 
@@ -40,7 +39,7 @@ class ChatDelivery:
         """Send what is due; returns how many were delivered."""
         now = now or utcnow()
         async with self.database.session() as session:
-            claimed = await TelegramRepository(session).claim_deliveries(now, now + LEASE, BATCH)
+            claimed = await notifications.claim_for_chats(session, now, BATCH)
         delivered: list[int] = []
         retries: dict[int, datetime] = {}
         for position, (notification, chat_id) in enumerate(claimed):
@@ -70,11 +69,7 @@ class ChatDelivery:
                 )
         if delivered or retries:
             async with self.database.session() as session:
-                repository = TelegramRepository(session)
-                for notification_id in delivered:
-                    await repository.mark_delivered(notification_id, utcnow())
-                for notification_id, at in retries.items():
-                    await repository.retry_at(notification_id, at)
+                await notifications.record_deliveries(session, delivered, retries)
             NOTIFICATIONS_DELIVERED.inc(len(delivered))
         return len(delivered)
 
@@ -86,13 +81,13 @@ class ChatDelivery:
         # Summaries travel with their chart; the caption is the summary itself.
         period, first, last = span
         async with self.database.session() as session:
-            user = await session.get(User, notification.user_id)
-            assert user is not None
-            summary = await reports.summary(session, user, first, last)
+            summary, currency = await reports.summary_of_user(
+                session, notification.user_id, first, last
+            )
         chart = await category_chart(
             f"{first.isoformat()} – {last.isoformat()}: spending by category",
             [(row.category, row.total) for row in summary.by_category[:8]],
-            user.currency,
+            currency,
         )
         await self.bot.send_photo(
             chat_id,

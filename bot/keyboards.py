@@ -1,5 +1,7 @@
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import texts
+
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 
 
@@ -23,3 +25,21 @@ def after_entry(
         rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([InlineKeyboardButton(text="↩ Undo", callback_data=f"undo:{entry_id}")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def relink(code: str, current: str, other: str) -> InlineKeyboardMarkup:
+    """Move this chat to the code's account, or keep it where it is."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts.RELINK_YES.format(other=other), callback_data=f"relink:{code}"
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    text=texts.RELINK_NO.format(current=current), callback_data="relink-keep"
+                )
+            ],
+        ]
+    )

@@ -23,6 +23,13 @@ LINKED = "This chat is now linked to your finbot account {username}. " + HELP
 BAD_CODE = (
     "That link code is unknown or expired. Get a fresh one from the app and send /start <code>."
 )
+RELINK_QUESTION = (
+    "This chat is linked to the finbot account {current}. "
+    "Link it to the account {other} instead? Entries made so far stay with {current}."
+)
+RELINK_YES = "Link to {other}"
+RELINK_NO = "Keep {current}"
+RELINK_KEPT = "This chat stays linked to {current}."
 NOT_STARTED = "Send /start first, and I'll set you up."
 CANT_READ = "I couldn't find an amount there. Try: coffee 4.50 — or: +2500 salary"
 SEVERAL_AMOUNTS = (
@@ -46,12 +53,6 @@ SAVE_USAGE = "Write it like this: /save 100 vacation"
 NO_SUCH_GOAL = "I couldn't find a goal called “{name}”. Your goals: {names}"
 SAVED_TO_GOAL = "Added {amount} to {name}: {saved} of {target} {currency} saved."
 REPORT_USAGE = "Write /report week or /report month."
-PERIOD_NAMES = {
-    "daily": "today",
-    "weekly": "this week",
-    "monthly": "this month",
-    "yearly": "this year",
-}
 
 
 def money(amount: Decimal, currency: str) -> str:

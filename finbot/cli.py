@@ -90,7 +90,7 @@ def serve(
     typer.echo(f"finbot listening on http://{host}:{port} ({workers} worker(s))")
     try:
         uvicorn.run(
-            "api.main:create_app",
+            "finbot.processes:create_app",
             factory=True,
             host=host,
             port=port,
@@ -110,8 +110,8 @@ def serve(
 @app.command("bot")
 def bot_command() -> None:
     """Run the Telegram bot alone (long polling) and deliver alerts to chats."""
-    from bot.app import run_polling
     from core.config import Settings
+    from finbot.processes import run_bot
 
     _configure_logging()
     settings = Settings()
@@ -119,11 +119,11 @@ def bot_command() -> None:
         typer.echo("FINBOT_TELEGRAM_BOT_TOKEN is not set: there is no bot to run.", err=True)
         raise typer.Exit(2)
     _migrate()
-    asyncio.run(run_polling(settings))
+    asyncio.run(run_bot(settings))
 
 
 scheduler_app = typer.Typer(
-    help="The scheduler: budget sweeps, goal checks, summaries, payment reconciliation.",
+    help="The scheduler: budget sweeps, goal checks, summaries, payment reconciliation, purge.",
     invoke_without_command=True,
 )
 app.add_typer(scheduler_app, name="scheduler")
@@ -135,11 +135,11 @@ def scheduler_command(context: typer.Context) -> None:
     if context.invoked_subcommand is not None:
         return
     from core.config import Settings
-    from scheduler.app import run_forever
+    from finbot.processes import run_scheduler
 
     _configure_logging()
     _migrate()
-    asyncio.run(run_forever(Settings()))
+    asyncio.run(run_scheduler(Settings()))
 
 
 @scheduler_app.command("run-once")
@@ -151,7 +151,7 @@ def scheduler_run_once(
 ) -> None:
     """Run those jobs once and exit."""
     from core.config import Settings
-    from scheduler.app import run_once
+    from finbot.processes import run_jobs_once
     from scheduler.jobs import JOBS
 
     unknown = [job for job in jobs if job not in JOBS]
@@ -168,7 +168,7 @@ def scheduler_run_once(
             raise typer.Exit(2) from None
     _configure_logging()
     _migrate()
-    results = asyncio.run(run_once(Settings(), jobs, now))
+    results = asyncio.run(run_jobs_once(Settings(), jobs, now))
     for name, made in results.items():
         typer.echo(f"{name}: {'failed' if made is None else f'{made} made'}")
     if any(made is None for made in results.values()):

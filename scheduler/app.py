@@ -1,4 +1,4 @@
-"""APScheduler: when each job runs, in `finbot scheduler` or inside `finbot serve`."""
+"""APScheduler: each job of scheduler/jobs.py on its trigger, wherever finbot/ hosts it."""
 
 import asyncio
 import contextlib
@@ -6,26 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
-from core.config import Settings
 from core.db import Database
-from core.notifications.bus import NotificationBus
-from core.notifications.service import connect_bus
-from core.payments import make_gateway
 from core.payments.gateway import PaymentGateway
-from scheduler.jobs import run_job
-
-# Summaries are due at 09:00 in each user's own timezone, so they are checked
-# every hour; the unique keys make the extra checks free of repeats.
-TRIGGERS = {
-    "budget-sweep": IntervalTrigger(minutes=15),
-    "goal-check": CronTrigger(minute=5),
-    "weekly-summary": CronTrigger(minute=0),
-    "monthly-summary": CronTrigger(minute=1),
-    "reconcile-payments": IntervalTrigger(minutes=10),
-}
+from scheduler.jobs import JOBS, run_job
 
 
 def make_scheduler(database: Database, gateway: PaymentGateway | None) -> AsyncIOScheduler:
@@ -37,10 +21,10 @@ def make_scheduler(database: Database, gateway: PaymentGateway | None) -> AsyncI
     # Every job also runs once at start: it catches up on what a stop missed, and
     # its unique keys make the extra run harmless.
     start = datetime.now(UTC) + timedelta(seconds=5)
-    for name, trigger in TRIGGERS.items():
+    for name, job in JOBS.items():
         scheduler.add_job(
             run_job,
-            trigger,
+            job.trigger,
             args=[name, database, gateway],
             id=name,
             name=name,
@@ -50,8 +34,10 @@ def make_scheduler(database: Database, gateway: PaymentGateway | None) -> AsyncI
 
 
 @contextlib.asynccontextmanager
-async def scheduler_running(database: Database, settings: Settings) -> AsyncIterator[None]:
-    scheduler = make_scheduler(database, make_gateway(settings))
+async def scheduler_running(
+    database: Database, gateway: PaymentGateway | None
+) -> AsyncIterator[None]:
+    scheduler = make_scheduler(database, gateway)
     scheduler.start()
     try:
         yield
@@ -59,31 +45,19 @@ async def scheduler_running(database: Database, settings: Settings) -> AsyncIter
         scheduler.shutdown(wait=False)
 
 
-async def run_forever(settings: Settings) -> None:
+async def run_forever(database: Database, gateway: PaymentGateway | None) -> None:
     """`finbot scheduler`: the jobs on their schedule until stopped."""
-    database = Database(settings.database_url)
-    bus = NotificationBus(settings.redis_url)
-    connect_bus(database, bus)
-    try:
-        async with scheduler_running(database, settings):
-            await asyncio.Event().wait()
-    finally:
-        await bus.stop()
-        await database.dispose()
+    async with scheduler_running(database, gateway):
+        await asyncio.Event().wait()
+
+
+def parse_now(now_iso: str | None) -> datetime:
+    now = datetime.fromisoformat(now_iso) if now_iso else datetime.now(UTC)
+    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
 
 
 async def run_once(
-    settings: Settings, names: list[str], now_iso: str | None
+    database: Database, gateway: PaymentGateway | None, names: list[str], now_iso: str | None
 ) -> dict[str, int | None]:
-    now = datetime.fromisoformat(now_iso) if now_iso else datetime.now(UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    database = Database(settings.database_url)
-    bus = NotificationBus(settings.redis_url)
-    connect_bus(database, bus)
-    gateway = make_gateway(settings)
-    try:
-        return {name: await run_job(name, database, gateway, now) for name in names}
-    finally:
-        await bus.stop()
-        await database.dispose()
+    now = parse_now(now_iso)
+    return {name: await run_job(name, database, gateway, now) for name in names}

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from api.main import create_app
 from core.config import Settings
 from core.db import Database
 from core.models import Base
+from finbot.processes import create_app
 from migrations import upgrade
 
 TEST_DATABASE_URL = os.environ.get("FINBOT_TEST_DATABASE_URL", "")

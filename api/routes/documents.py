@@ -1,24 +1,19 @@
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
-from api.deps import CurrentUser, PagingDep, SessionDep
+from api.deps import CurrentUser, PagingDep, SessionDep, StoreDep
 from core.config import Settings
 from core.documents import service as documents
 from core.documents.schemas import DocumentOut
 from core.exceptions import Forbidden, NotFound
-from storage import DocumentStore, LocalStore
+from storage import LocalStore
 from storage.local import signature_valid
 
 NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such document of yours"}}
 # Room for the multipart envelope around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
-
-
-def _store(request: Request) -> DocumentStore:
-    store: DocumentStore = request.app.state.store
-    return store
 
 
 def documents_router(settings: Settings) -> APIRouter:
@@ -32,13 +27,12 @@ def documents_router(settings: Settings) -> APIRouter:
         max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD,
     )
     async def upload(
-        request: Request,
+        store: StoreDep,
         session: SessionDep,
         user: CurrentUser,
         file: Annotated[UploadFile, File(description="The document")],
         expense_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
     ) -> DocumentOut:
-        store = _store(request)
         document = await documents.upload(
             session, store, user, file.file, file.filename, settings.max_upload_bytes, expense_id
         )
@@ -46,7 +40,7 @@ def documents_router(settings: Settings) -> APIRouter:
 
     @router.get("/", response_model=list[DocumentOut])
     async def list_documents(
-        request: Request,
+        store: StoreDep,
         session: SessionDep,
         user: CurrentUser,
         page: PagingDep,
@@ -54,21 +48,19 @@ def documents_router(settings: Settings) -> APIRouter:
     ) -> list[DocumentOut]:
         result = await documents.list_page(session, user, page)
         response.headers["X-Total-Count"] = str(result.total)
-        return [await documents.present(_store(request), d) for d in result.items]
+        return [await documents.present(store, d) for d in result.items]
 
     @router.get("/{document_id}/", response_model=DocumentOut, responses=NOT_FOUND)
     async def get_document(
-        request: Request, session: SessionDep, user: CurrentUser, document_id: str
+        store: StoreDep, session: SessionDep, user: CurrentUser, document_id: str
     ) -> DocumentOut:
-        return await documents.present(
-            _store(request), await documents.get(session, user, document_id)
-        )
+        return await documents.present(store, await documents.get(session, user, document_id))
 
     @router.delete("/{document_id}/", status_code=204, responses=NOT_FOUND)
     async def delete_document(
-        request: Request, session: SessionDep, user: CurrentUser, document_id: str
+        store: StoreDep, session: SessionDep, user: CurrentUser, document_id: str
     ) -> Response:
-        await documents.delete(session, _store(request), user, document_id)
+        await documents.delete(session, store, user, document_id)
         return Response(status_code=204)
 
     @router.get(
@@ -77,14 +69,13 @@ def documents_router(settings: Settings) -> APIRouter:
         responses={200: {"description": "The file's bytes"}, 403: {"description": "Bad link"}},
     )
     async def content(
-        request: Request,
+        store: StoreDep,
         session: SessionDep,
         document_id: str,
         expires: Annotated[int, Query(ge=0, le=2**40)],
         signature: Annotated[str, Query(max_length=128)],
     ) -> FileResponse:
         """The bytes behind a signed local link: no bearer token, so `<img src>` works."""
-        store = _store(request)
         if not isinstance(store, LocalStore):
             raise NotFound("document")
         if not signature_valid(store.signing_key, document_id, expires, signature):

@@ -4,10 +4,10 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel
 
 from api.crud import NOT_FOUND, ObjectId
-from api.deps import CurrentUser, DatabaseDep, PagingDep, SessionDep
-from core.exceptions import BadRequest, ServiceUnavailable
+from api.deps import CurrentUser, DatabaseDep, GatewayDep, PagingDep, SessionDep
+from core.exceptions import BadRequest
 from core.payments import service as payments
-from core.payments.gateway import BadSignature, PaymentGateway
+from core.payments.gateway import BadSignature
 from core.payments.schemas import PaymentCreate, PaymentOut
 
 router = APIRouter(prefix="/api/payments", tags=["payments"])
@@ -16,13 +16,6 @@ router = APIRouter(prefix="/api/payments", tags=["payments"])
 class EventReceipt(BaseModel):
     received: bool
     duplicate: bool
-
-
-def _gateway(request: Request) -> PaymentGateway:
-    gateway: PaymentGateway | None = request.app.state.gateway
-    if gateway is None:
-        raise ServiceUnavailable("payment gateway not configured")
-    return gateway
 
 
 @router.post(
@@ -36,13 +29,12 @@ def _gateway(request: Request) -> PaymentGateway:
     },
 )
 async def create_payment(
-    request: Request,
     database: DatabaseDep,
     user: CurrentUser,
+    gateway: GatewayDep,
     body: PaymentCreate,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> PaymentOut:
-    gateway = _gateway(request)
     return await payments.create(database, gateway, user, body, idempotency_key or None)
 
 
@@ -68,9 +60,9 @@ async def get_payment(session: SessionDep, user: CurrentUser, payment_id: Object
 async def webhook(
     request: Request,
     database: DatabaseDep,
+    gateway: GatewayDep,
     stripe_signature: Annotated[str | None, Header()] = None,
 ) -> EventReceipt:
-    gateway = _gateway(request)
     payload = await request.body()
     try:
         fresh = await payments.handle_event(database, gateway, payload, stripe_signature)

@@ -1,15 +1,12 @@
 import hmac
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import BotDep, CurrentUser, DispatcherDep, SessionDep, SettingsDep
 from core.exceptions import BadRequest, Forbidden, ServiceUnavailable
 from core.telegram import service as chats
-
-if TYPE_CHECKING:  # aiogram is imported only where a bot is configured
-    from aiogram import Bot, Dispatcher
 
 router = APIRouter(prefix="/api/telegram", tags=["telegram"])
 
@@ -24,11 +21,8 @@ class Accepted(BaseModel):
 
 
 @router.post("/link/", response_model=LinkCode, responses={503: {"description": "No bot"}})
-async def link(request: Request, session: SessionDep, user: CurrentUser) -> LinkCode:
+async def link(session: SessionDep, user: CurrentUser, bot: BotDep) -> LinkCode:
     """A one-time code (10 minutes): send `/start <code>` to the bot, or open the url."""
-    bot: Bot | None = request.app.state.bot
-    if bot is None:
-        raise ServiceUnavailable("telegram bot not configured")
     from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 
     try:
@@ -47,12 +41,10 @@ async def link(request: Request, session: SessionDep, user: CurrentUser) -> Link
 async def webhook(
     request: Request,
     settings: SettingsDep,
+    bot: BotDep,
+    dispatcher: DispatcherDep,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> Accepted:
-    bot: Bot | None = request.app.state.bot
-    dispatcher: Dispatcher | None = request.app.state.dispatcher
-    if bot is None or dispatcher is None:
-        raise ServiceUnavailable("telegram bot not configured")
     expected = settings.telegram_webhook_secret
     if expected is not None and not hmac.compare_digest(
         (secret or "").encode(), expected.get_secret_value().encode()

@@ -8,13 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.keyboards import after_entry
+from bot.middlewares import require_user
 from core.documents import service as documents
 from core.exceptions import NotFound
-from core.language.parsing import Unparsed, parse_message
+from core.expenses.schemas import ExpenseCreate
+from core.incomes.schemas import IncomeCreate
+from core.language.parsing import CategoryHints, Unparsed, parse_message
 from core.models import User
 from core.periods import local_today
 from core.telegram import service as chats
-from core.telegram.service import Recorded
+from core.telegram.service import ChatHints, Recorded
 
 REFUSALS = {
     "no amount": texts.CANT_READ,
@@ -25,24 +28,31 @@ REFUSALS = {
 PHOTO_WAITING = "photo_document_id"  # FSM data: a receipt waiting for its amount
 
 
-async def undo(message: Message, session: AsyncSession, user: User | None) -> None:
-    if user is None:
-        await message.answer(texts.NOT_STARTED)
-        return
+def read_entry(text: str, user: User, hints: ChatHints) -> ExpenseCreate | IncomeCreate | Unparsed:
+    """The person's words as core's own create schema, or why they are not an entry."""
+    parsed = parse_message(
+        text,
+        local_today(user.timezone),
+        CategoryHints(categories=hints.categories, words=hints.words),
+    )
+    if isinstance(parsed, Unparsed):
+        return parsed
+    fields = {"amount": parsed.amount, "date": parsed.date, "description": parsed.description}
+    if parsed.kind == "expense":
+        return ExpenseCreate(category=parsed.category, **fields)
+    return IncomeCreate(source=parsed.category, **fields)
+
+
+async def undo(message: Message, session: AsyncSession, user: User) -> None:
     what = await chats.undo(session, user, message.chat.id)
     await session.commit()  # say it only once it is true
     await message.answer(texts.UNDONE.format(what=what) if what else texts.NOTHING_TO_UNDO)
 
 
-async def entry(
-    message: Message, session: AsyncSession, user: User | None, state: FSMContext
-) -> None:
-    if user is None:
-        await message.answer(texts.NOT_STARTED)
-        return
+async def entry(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
     # Reads before the first write: on SQLite the write lock is held from then on.
-    hints, top = await chats.hints(session, user)
-    parsed = parse_message(message.text or "", local_today(user.timezone), hints)
+    hints = await chats.hints(session, user)
+    parsed = read_entry(message.text or "", user, hints)
     if isinstance(parsed, Unparsed):
         await message.answer(REFUSALS[parsed.reason])
         return
@@ -52,7 +62,7 @@ async def entry(
         await documents.attach(session, user, waiting, recorded.object_id)
         await state.clear()
     await session.commit()  # say "saved" only once it is
-    await answer_saved(message, user, recorded, top)
+    await answer_saved(message, user, recorded, hints.top)
 
 
 async def answer_saved(message: Message, user: User, recorded: Recorded, top: list[str]) -> None:
@@ -65,9 +75,9 @@ async def answer_saved(message: Message, user: User, recorded: Recorded, top: li
     )
 
 
-async def refile(query: CallbackQuery, session: AsyncSession, user: User | None) -> None:
+async def refile(query: CallbackQuery, session: AsyncSession, user: User) -> None:
     _, expense_id, category = (query.data or "").split(":", 2)
-    if user is None or not expense_id.isdigit():
+    if not expense_id.isdigit():
         await query.answer(texts.TOO_OLD_TO_CHANGE)
         return
     try:
@@ -83,10 +93,10 @@ async def refile(query: CallbackQuery, session: AsyncSession, user: User | None)
             await query.message.edit_text(" · ".join([head[0], moved, head[2]]))
 
 
-async def undo_button(query: CallbackQuery, session: AsyncSession, user: User | None) -> None:
+async def undo_button(query: CallbackQuery, session: AsyncSession, user: User) -> None:
     entry_id = (query.data or "").removeprefix("undo:")
     chat = query.message.chat.id if query.message else None
-    if user is None or chat is None or not entry_id.isdigit():
+    if chat is None or not entry_id.isdigit():
         await query.answer(texts.TOO_OLD_TO_CHANGE)
         return
     what = await chats.undo(session, user, chat, int(entry_id))
@@ -103,4 +113,4 @@ def make_router() -> Router:
     router.message(F.text & ~F.text.startswith("/"))(entry)
     router.callback_query(F.data.startswith("rf:"))(refile)
     router.callback_query(F.data.startswith("undo:"))(undo_button)
-    return router
+    return require_user(router)

@@ -10,19 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.charts import category_chart
+from bot.middlewares import require_user
 from core.budgets.service import budgets
 from core.goals.service import goals
 from core.language.parsing import parse_amount
 from core.models import User
-from core.periods import local_today, period_range
+from core.periods import PERIOD_WORDS, local_today, period_range
 from core.reports import service as reports
 from core.telegram import service as chats
 
 
-async def budget(message: Message, session: AsyncSession, user: User | None) -> None:
-    if user is None:
-        await message.answer(texts.NOT_STARTED)
-        return
+async def budget(message: Message, session: AsyncSession, user: User) -> None:
     rows = await budgets.present(session, user, await budgets.all_for_user(session, user))
     if not rows:
         await message.answer(texts.NO_BUDGETS)
@@ -32,17 +30,14 @@ async def budget(message: Message, session: AsyncSession, user: User | None) -> 
         data = row.model_dump()
         percent = int(data["spent"] * 100 / data["limit"])
         lines.append(
-            f"{data['category']} ({texts.PERIOD_NAMES[data['period']]}): "
+            f"{data['category']} ({PERIOD_WORDS[data['period']]['this']}): "
             f"{data['spent']:.2f} of {data['limit']:.2f} {user.currency}\n"
             f"{texts.progress_bar(data['spent'], data['limit'])} {percent} %"
         )
     await message.answer("\n\n".join(lines))
 
 
-async def goals_list(message: Message, session: AsyncSession, user: User | None) -> None:
-    if user is None:
-        await message.answer(texts.NOT_STARTED)
-        return
+async def goals_list(message: Message, session: AsyncSession, user: User) -> None:
     found = await goals.all_for_user(session, user)
     if not found:
         await message.answer(texts.NO_GOALS)
@@ -57,12 +52,7 @@ async def goals_list(message: Message, session: AsyncSession, user: User | None)
     await message.answer("\n\n".join(lines))
 
 
-async def save(
-    message: Message, command: CommandObject, session: AsyncSession, user: User | None
-) -> None:
-    if user is None:
-        await message.answer(texts.NOT_STARTED)
-        return
+async def save(message: Message, command: CommandObject, session: AsyncSession, user: User) -> None:
     parts = (command.args or "").split(maxsplit=1)
     amount = parse_amount(parts[0].replace("€", "").replace("$", "")) if parts else None
     if amount is None or len(parts) < 2 or amount != amount.quantize(Decimal("0.01")):
@@ -86,11 +76,8 @@ async def save(
 
 
 async def report(
-    message: Message, command: CommandObject, session: AsyncSession, user: User | None
+    message: Message, command: CommandObject, session: AsyncSession, user: User
 ) -> None:
-    if user is None:
-        await message.answer(texts.NOT_STARTED)
-        return
     period = {"week": "weekly", "month": "monthly", "": "monthly"}.get(
         (command.args or "").strip().lower()
     )
@@ -124,4 +111,4 @@ def make_router() -> Router:
     router.message(Command("goals"))(goals_list)
     router.message(Command("save"))(save)
     router.message(Command("report"))(report)
-    return router
+    return require_user(router)

@@ -7,14 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.errors import AlreadyAnswered
-from bot.handlers.entries import PHOTO_WAITING, REFUSALS, answer_saved
+from bot.handlers.entries import PHOTO_WAITING, REFUSALS, answer_saved, read_entry
+from bot.middlewares import require_user
 from core.config import Settings
 from core.documents import service as documents
 from core.exceptions import PayloadTooLarge, ServiceUnavailable
 from core.expenses.service import expenses
-from core.language.parsing import Unparsed, parse_message
+from core.language.parsing import Unparsed
 from core.models import User
-from core.periods import local_today
 from core.telegram import service as chats
 from storage import DocumentStore
 
@@ -23,14 +23,11 @@ async def photo(
     message: Message,
     bot: Bot,
     session: AsyncSession,
-    user: User | None,
+    user: User,
     state: FSMContext,
     store: DocumentStore,
     settings: Settings,
 ) -> None:
-    if user is None:
-        await message.answer(texts.NOT_STARTED)
-        return
     largest = max(message.photo or [], key=lambda size: size.width * size.height)
     content = await bot.download(largest.file_id)
     if content is None:
@@ -41,8 +38,9 @@ async def photo(
     recorded = None
     top: list[str] = []
     if message.caption:
-        hints, top = await chats.hints(session, user)
-        parsed = parse_message(message.caption, local_today(user.timezone), hints)
+        hints = await chats.hints(session, user)
+        top = hints.top
+        parsed = read_entry(message.caption, user, hints)
         if isinstance(parsed, Unparsed):
             await message.answer(REFUSALS[parsed.reason])
             return
@@ -87,4 +85,4 @@ def make_router() -> Router:
     """A fresh router: aiogram attaches a router to one dispatcher only."""
     router = Router(name="photos")
     router.message(F.photo)(photo)
-    return router
+    return require_user(router)

@@ -1,33 +1,30 @@
 """Budget alerts at 80 % and 100 % of a period's limit, once each per period."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.repository import BudgetRepository
+from core.jobs.repository import JobsRepository
 from core.models import Budget, User
-from core.notifications.service import notify
-from core.periods import local_today, period_range
+from core.notifications.repository import NotificationRepository
+from core.notifications.service import notify, notify_many
+from core.periods import PERIOD_WORDS, local_today, period_range
 
 THRESHOLDS = (80, 100)
-PERIOD_WORDS = {
-    "daily": "today",
-    "weekly": "this week",
-    "monthly": "this month",
-    "yearly": "this year",
-}
 
 
 def alert_key(budget_id: int, period_start: date, threshold: int) -> str:
     return f"budget:{budget_id}:{period_start.isoformat()}:{threshold}"
 
 
-def alert_message(budget: Budget, spent: Decimal, currency: str) -> str:
-    percent = int(spent * 100 / budget.limit)
+def alert_message(category: str, limit: Decimal, period: str, spent: Decimal, currency: str) -> str:
+    """The alert's text, the same whether an expense or the sweep found the crossing."""
+    percent = int(spent * 100 / limit)
     return (
-        f"{budget.category}: {spent:.2f} of {budget.limit:.2f} {currency} spent "
-        f"{PERIOD_WORDS[budget.period]} ({percent} %)"
+        f"{category}: {spent:.2f} of {limit:.2f} {currency} spent "
+        f"{PERIOD_WORDS[period]['this']} ({percent} %)"
     )
 
 
@@ -41,7 +38,7 @@ async def alert_crossed(
                 session,
                 user.id,
                 "budget",
-                alert_message(budget, spent, user.currency),
+                alert_message(budget.category, budget.limit, budget.period, spent, user.currency),
                 alert_key(budget.id, period_start, threshold),
             )
 
@@ -63,3 +60,36 @@ async def check_budgets(session: AsyncSession, user: User, budgets: list[Budget]
     spent = await BudgetRepository(session).spent([b.id for b in budgets], today)
     for budget in budgets:
         await alert_crossed(session, user, budget, spent[budget.id], today)
+
+
+async def sweep(session: AsyncSession, now: datetime) -> int:
+    """Alert every budget at or over a threshold of its current period that has no
+    alert yet (a budget created or lowered after the spending, expenses imported in
+    bulk); how many alerts were made."""
+    repository = JobsRepository(session)
+    bounds = [
+        (tz, period, *period_range(period, local_today(tz, now)))
+        for tz in await repository.timezones()
+        for period in PERIOD_WORDS
+    ]
+    crossings = [
+        (row, threshold, alert_key(row.id, row.first, threshold))
+        for row in await repository.budgets_at_least(bounds, min(THRESHOLDS))
+        for threshold in THRESHOLDS
+        if row.spent * 100 >= row.limit * threshold
+    ]
+    # Skipping the alerts that exist spares the inserts; the unique key still decides.
+    existing = await NotificationRepository(session).existing_keys(
+        [(row.user_id, key) for row, _, key in crossings]
+    )
+    items: list[dict[str, object]] = [
+        {
+            "user_id": row.user_id,
+            "kind": "budget",
+            "message": alert_message(row.category, row.limit, row.period, row.spent, row.currency),
+            "dedupe_key": key,
+        }
+        for row, _, key in crossings
+        if (row.user_id, key) not in existing
+    ]
+    return await notify_many(session, items)

@@ -5,7 +5,7 @@ timezone. They arrive as a small VALUES table (one row per timezone and
 period) joined to users, instead of one query per user.
 """
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,17 +15,28 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    cast,
+    delete,
     exists,
     func,
     literal,
     literal_column,
+    or_,
     select,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Budget, Expense, Goal, Income, Notification, User
+from core.models import (
+    Budget,
+    Expense,
+    Goal,
+    Income,
+    LoginFailure,
+    Notification,
+    PasswordReset,
+    TelegramLinkCode,
+    User,
+)
 
 PeriodBounds = tuple[str, str, date, date]  # (timezone, period, first day, last day)
 
@@ -50,10 +61,9 @@ class JobsRepository:
         return list((await self.session.execute(select(User.timezone).distinct())).scalars())
 
     async def budgets_at_least(
-        self, bounds_rows: list[PeriodBounds], percent: int, thresholds: tuple[int, ...] = ()
+        self, bounds_rows: list[PeriodBounds], percent: int
     ) -> list[Row[Any]]:
-        """Budgets whose spending in the given period reached `percent` of the limit,
-        with `has_<t>` telling, for each of `thresholds`, whether its alert exists."""
+        """Budgets whose spending in the given period reached `percent` of the limit."""
         if not bounds_rows:
             return []
         bounds = _table(
@@ -62,20 +72,6 @@ class JobsRepository:
             bounds_rows,
         )
         spent = func.sum(Expense.amount)
-
-        def alerted(threshold: int) -> Any:
-            # Whether that threshold's alert exists already (the unique key's index answers).
-            key = (
-                literal("budget:")
-                + cast(Budget.id, String)
-                + ":"
-                + cast(bounds.c.first, String)
-                + f":{threshold}"
-            )
-            return exists().where(
-                Notification.user_id == Budget.user_id, Notification.dedupe_key == key
-            )
-
         query = (
             select(
                 Budget.id,
@@ -86,7 +82,6 @@ class JobsRepository:
                 bounds.c.first,
                 spent.label("spent"),
                 User.currency,
-                *(alerted(t).label(f"has_{t}") for t in thresholds),
             )
             .join(User, User.id == Budget.user_id)
             .join(bounds, and_(bounds.c.tz == User.timezone, bounds.c.period == Budget.period))
@@ -213,3 +208,23 @@ class JobsRepository:
             .order_by(Expense.user_id, total.desc(), key)
         )
         return [(u, c, t) for u, c, t in (await self.session.execute(query)).all()]
+
+    async def delete_login_failures_before(self, cutoff: datetime) -> int:
+        result = await self.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def delete_spent_password_resets(self, now: datetime) -> int:
+        """Reset tokens used already, or past their expiry."""
+        query = delete(PasswordReset).where(
+            or_(PasswordReset.used_at.is_not(None), PasswordReset.expires_at < now)
+        )
+        result = await self.session.execute(query)
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def delete_spent_link_codes(self, now: datetime) -> int:
+        """Telegram link codes used already, or past their expiry."""
+        query = delete(TelegramLinkCode).where(
+            or_(TelegramLinkCode.used_at.is_not(None), TelegramLinkCode.expires_at < now)
+        )
+        result = await self.session.execute(query)
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -2,6 +2,8 @@
 door (REST, bot, scheduler) caused it; the bus pushes it once the transaction
 that made it has committed."""
 
+from datetime import datetime, timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import Page, Paging
@@ -23,7 +25,7 @@ async def notify(
 ) -> Notification | None:
     """Make a notification, once per (user, dedupe_key); None when it already existed.
 
-    The payments issue calls this for status changes; budgets and goals below.
+    Payments call this for status changes; budgets and goals for their alerts.
     """
     row = await NotificationRepository(session).add_once(user_id, kind, message, dedupe_key)
     if row is not None:
@@ -84,3 +86,28 @@ async def mark_read(session: AsyncSession, user: User, notification_id: int) -> 
 
 async def mark_all_read(session: AsyncSession, user: User) -> int:
     return await NotificationRepository(session).mark_all_read(user.id, utcnow())
+
+
+# Delivery to chats: a sender claims a batch under a lease, sends, then records the
+# outcome. The lease keeps other senders off a batch; one that dies mid-way lets the
+# lease run out and the next sender retries.
+DELIVERY_LEASE = timedelta(seconds=60)
+
+
+async def claim_for_chats(
+    session: AsyncSession, now: datetime, limit: int
+) -> list[tuple[Notification, int]]:
+    """Notifications due for a linked chat, with the chat, leased to this sender."""
+    return await NotificationRepository(session).claim_deliveries(now, now + DELIVERY_LEASE, limit)
+
+
+async def record_deliveries(
+    session: AsyncSession, delivered: list[int], retries: dict[int, datetime]
+) -> None:
+    """Mark these delivered (now), and put those back for another try at their time."""
+    repository = NotificationRepository(session)
+    now = utcnow()
+    for notification_id in delivered:
+        await repository.mark_delivered(notification_id, now)
+    for notification_id, at in retries.items():
+        await repository.retry_at(notification_id, at)

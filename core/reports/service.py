@@ -2,9 +2,9 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.exceptions import Invalid
+from core.exceptions import NotFound
 from core.models import User
-from core.periods import local_today, period_range
+from core.periods import check_span, local_today, period_range
 from core.reports.repository import ReportRepository
 from core.reports.schemas import CategoryTotal, Summary
 
@@ -23,8 +23,7 @@ async def summary(
     else:
         start = date_from or period_range("monthly", date_to or today)[0]
         end = date_to or max(start, today)
-    if start > end:
-        raise Invalid("`from` must not be after `to`", field="from")
+    check_span(start, end)
     repository = ReportRepository(session)
     income, spent = await repository.totals(user.id, start, end)
     by_category = await repository.expenses_by_category(user.id, start, end)
@@ -36,3 +35,14 @@ async def summary(
         net=income - spent,
         by_category=[CategoryTotal(category=c, total=t) for c, t in by_category],
     )
+
+
+async def summary_of_user(
+    session: AsyncSession, user_id: int, date_from: date, date_to: date
+) -> tuple[Summary, str]:
+    """The summary over [from, to] of the user with that id, and their currency
+    (for a sender that holds a notification, not a user)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    return await summary(session, user, date_from, date_to), user.currency

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.repository import BudgetRepository
 from core.exceptions import NotFound
+from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import ExpenseCreate, ExpenseUpdate
 from core.expenses.service import ExpenseService, expenses
 from core.goals.repository import GoalRepository
@@ -17,7 +18,6 @@ from core.goals.schemas import GoalUpdate
 from core.goals.service import goals
 from core.incomes.schemas import IncomeCreate
 from core.incomes.service import IncomeService, incomes
-from core.language.parsing import CategoryHints, ParsedEntry
 from core.models import ChatEntry, Expense, Goal, Income, TelegramLinkCode, User
 from core.models.base import utcnow
 from core.telegram.repository import TelegramRepository
@@ -25,6 +25,16 @@ from core.telegram.repository import TelegramRepository
 LINK_CODE_VALIDITY = timedelta(minutes=10)
 PHOTO_ATTACH_WINDOW = timedelta(minutes=10)
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class ChatHints:
+    """The person's categories (budgets, then past expenses), the words they filed
+    under each (newest filing wins), and their most used categories for buttons."""
+
+    categories: tuple[str, ...]
+    words: dict[str, str]
+    top: list[str]
 
 
 @dataclass(frozen=True)
@@ -49,29 +59,42 @@ async def user_for_chat(session: AsyncSession, chat_id: int) -> User | None:
     return await TelegramRepository(session).user_for_chat(chat_id)
 
 
-async def start(session: AsyncSession, chat_id: int, code: str | None) -> tuple[User, str]:
-    """The account behind this chat after `/start [code]`, and what happened:
-    "linked" (the code's account), "existing" or "created" (a new chat-only account)."""
+@dataclass(frozen=True)
+class Started:
+    """What `/start [code]` did: the chat's account and the outcome ("created",
+    "existing", "linked", "bad-code", or "confirm": the chat belongs to `user` and
+    the code to `other`, so nothing changes until the person confirms)."""
+
+    user: User
+    outcome: str
+    other: User | None = None
+
+
+async def start(
+    session: AsyncSession, chat_id: int, code: str | None, *, rebind: bool = False
+) -> Started:
+    """The account behind this chat after `/start [code]`. A chat already linked to
+    another account moves to the code's account only with `rebind` (the person said
+    yes to the question naming both accounts)."""
     repository = TelegramRepository(session)
     now = utcnow()
+    current = await repository.user_for_chat(chat_id)
     if code:
         link = await repository.link_code(code[:64])
         if link is not None and link.used_at is None and link.expires_at > now:
             user = await session.get(User, link.user_id)
             if user is not None:
+                if current is not None and current.id != user.id and not rebind:
+                    return Started(current, "confirm", other=user)
                 link.used_at = now
                 await repository.unlink_chat(chat_id)
                 await session.flush()
                 user.telegram_chat_id = chat_id
                 user.telegram_linked_at = now
                 await session.flush()
-                return user, "linked"
-        existing = await repository.user_for_chat(chat_id)
-        if existing is not None:
-            return existing, "bad-code"
-    existing = await repository.user_for_chat(chat_id)
-    if existing is not None:
-        return existing, "existing" if not code else "bad-code"
+                return Started(user, "linked")
+    if current is not None:
+        return Started(current, "existing" if not code else "bad-code")
     user = User(
         username=f"tg{chat_id}".replace("-", "n"),
         email=None,
@@ -80,46 +103,48 @@ async def start(session: AsyncSession, chat_id: int, code: str | None) -> tuple[
         telegram_linked_at=now,
     )
     await repository.add(user)
-    return user, "created" if not code else "bad-code"
+    return Started(user, "created" if not code else "bad-code")
 
 
 TOP_BUTTONS = 4
 
 
-async def hints(session: AsyncSession, user: User) -> tuple[CategoryHints, list[str]]:
-    """What the parser needs (the person's categories, from budgets and past
-    expenses, and the words they filed), and their most used categories for the
-    re-file buttons, from the same queries."""
-    repository = TelegramRepository(session)
-    used = await repository.top_categories(user.id, 50)
+async def hints(session: AsyncSession, user: User) -> ChatHints:
+    """What a parser needs to file a message, and the re-file buttons, from one set
+    of queries."""
+    expense_repository = ExpenseRepository(session)
+    used = await expense_repository.top_categories(user.id, 50)
     categories = [b.category for b in await BudgetRepository(session).all_for_user(user.id)]
     words: dict[str, str] = {}
-    for description, category in reversed(await repository.recent_words(user.id)):
+    for description, category in reversed(await expense_repository.recent_words(user.id)):
         for word in _WORD.findall(description.lower()):
             words[word] = category  # the newest filing of a word wins
-    found = CategoryHints(categories=tuple(dict.fromkeys(categories + used)), words=words)
-    return found, used[:TOP_BUTTONS]
+    return ChatHints(
+        categories=tuple(dict.fromkeys(categories + used)), words=words, top=used[:TOP_BUTTONS]
+    )
 
 
-async def record(session: AsyncSession, user: User, chat_id: int, parsed: ParsedEntry) -> Recorded:
-    fields = {"amount": parsed.amount, "date": parsed.date, "description": parsed.description}
+async def record(
+    session: AsyncSession, user: User, chat_id: int, entry: ExpenseCreate | IncomeCreate
+) -> Recorded:
+    """Record an entry typed in the chat, remembered for /undo and the buttons."""
     obj: Expense | Income
-    if parsed.kind == "expense":
-        obj = await expenses.create(
-            session, user, ExpenseCreate(category=parsed.category, **fields)
-        )
+    if isinstance(entry, ExpenseCreate):
+        kind, category = "expense", entry.category
+        obj = await expenses.create(session, user, entry)
     else:
-        obj = await incomes.create(session, user, IncomeCreate(source=parsed.category, **fields))
+        kind, category = "income", entry.source
+        obj = await incomes.create(session, user, entry)
     object_id = int(obj.id)
-    entry = ChatEntry(chat_id=chat_id, user_id=user.id, kind=parsed.kind, object_id=object_id)
-    await TelegramRepository(session).add(entry)
+    chat_entry = ChatEntry(chat_id=chat_id, user_id=user.id, kind=kind, object_id=object_id)
+    await TelegramRepository(session).add(chat_entry)
     return Recorded(
-        entry_id=entry.id,
-        kind=parsed.kind,
+        entry_id=chat_entry.id,
+        kind=kind,
         object_id=object_id,
-        amount=parsed.amount,
-        category=parsed.category,
-        day=parsed.date.isoformat(),
+        amount=obj.amount,
+        category=category,
+        day=obj.date.isoformat(),
     )
 
 

@@ -9,7 +9,7 @@ import boto3
 import httpx
 import pytest
 
-from api.main import create_app
+from finbot.processes import create_app
 from tests.conftest import clean_database, free_port_url
 from tests.support.moto import start_moto
 

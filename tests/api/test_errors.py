@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 
-from api.main import create_app
+from finbot.processes import create_app
 from tests.conftest import aiosqlite_threads_finished, free_port_url
 
 HUGE_INT = "9" * 5000

@@ -6,9 +6,9 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from api.main import create_app
 from core.models import PasswordReset
 from core.models.base import utcnow
+from finbot.processes import create_app
 from tests.conftest import PASSWORD, clean_database, make_user
 from tests.support.mail import SMTPServer
 

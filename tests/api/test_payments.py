@@ -16,10 +16,10 @@ import pytest
 import stripe
 from pydantic import SecretStr
 
-from api.main import create_app
 from core.models.base import utcnow
 from core.payments import make_gateway
 from core.payments.service import reconcile
+from finbot.processes import create_app
 from tests.conftest import clean_database
 from tests.support.mail import free_port
 

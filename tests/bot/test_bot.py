@@ -9,10 +9,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from api.main import create_app
 from bot.app import make_bot, make_dispatcher, run_bot_alongside
 from bot.delivery import ChatDelivery
 from core.periods import local_today
+from finbot.processes import create_app
 from tests.conftest import clean_database, make_user
 from tests.support.fake_telegram import BOT_USERNAME, FakeTelegram
 from tests.support.process import ServeProcess, clean_environment
@@ -226,8 +226,13 @@ async def test_delivery_honours_retry_after_and_skips_blocked_chats(bot_app, tel
 
     from core.models import Notification
 
-    async with app.state.database.session() as session:
-        rows = (await session.execute(select(Notification))).scalars().all()
+    # Whichever loop sent the last one records it just after the send: wait for that.
+    for _ in range(50):
+        async with app.state.database.session() as session:
+            rows = (await session.execute(select(Notification))).scalars().all()
+        if all(row.delivered_at is not None for row in rows if row.kind == "test"):
+            break
+        await asyncio.sleep(0.2)
     assert all(row.delivered_at is not None for row in rows if row.kind == "test")
 
 
@@ -299,3 +304,45 @@ async def test_a_failing_update_is_rolled_back_and_answered_with_an_apology(
     assert await say(telegram, "coffee 4.50") == texts.APOLOGY
     assert (await client.get("/api/expenses/", headers=alice)).json() == []
     assert not any("disk caught fire" in c.params.get("text", "") for c in telegram.sent())
+
+
+async def test_a_code_for_another_account_asks_before_moving_the_chat(bot_app, telegram):
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    bob = await make_user(client, "bob")
+    code = (await client.post("/api/telegram/link/", headers=bob)).json()["code"]
+
+    question = await say(telegram, f"/start {code}")
+    assert "linked to the finbot account alice" in question
+    assert "account bob instead?" in question
+    buttons = telegram.sent(chat_id=CHAT)[-1].params["reply_markup"]["inline_keyboard"]
+    assert [row[0]["text"] for row in buttons] == ["Link to bob", "Keep alice"]
+    assert [row[0]["callback_data"] for row in buttons] == [f"relink:{code}", "relink-keep"]
+    # Nothing moved on the question alone: the chat still records for alice.
+    await say(telegram, "coffee 4.50")
+    assert len((await client.get("/api/expenses/", headers=alice)).json()) == 1
+
+    await telegram.push(telegram.callback_update(CHAT, "relink-keep"))
+    [kept] = await telegram.wait_for("editMessageText")
+    assert kept.params["text"] == "This chat stays linked to alice."
+    await say(telegram, "tea 3")
+    assert len((await client.get("/api/expenses/", headers=alice)).json()) == 2
+
+    await telegram.push(telegram.callback_update(CHAT, f"relink:{code}"))
+    moved = await telegram.wait_for("editMessageText", count=2)
+    assert "linked to your finbot account bob" in moved[1].params["text"]
+    await say(telegram, "lunch 12")
+    assert len((await client.get("/api/expenses/", headers=bob)).json()) == 1
+    assert len((await client.get("/api/expenses/", headers=alice)).json()) == 2
+
+    # The code is spent: pressing the button again moves nothing.
+    await telegram.push(telegram.callback_update(CHAT, f"relink:{code}"))
+    again = await telegram.wait_for("editMessageText", count=3)
+    assert again[2].params["text"].startswith("That link code is unknown or expired")
+
+
+async def test_a_code_for_the_chats_own_account_links_without_asking(bot_app, telegram):
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    code = (await client.post("/api/telegram/link/", headers=alice)).json()["code"]
+    assert "linked to your finbot account alice" in await say(telegram, f"/start {code}")

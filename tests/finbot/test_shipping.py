@@ -171,8 +171,8 @@ async def test_a_delivery_cut_short_is_sent_after_its_lease(app, alice, client):
 
     from core.models import User
     from core.models.base import utcnow
+    from core.notifications.repository import NotificationRepository
     from core.notifications.service import notify
-    from core.telegram.repository import TelegramRepository
 
     me = (await client.get("/api/auth/me/", headers=alice)).json()
     async with app.state.database.session() as session:
@@ -183,13 +183,13 @@ async def test_a_delivery_cut_short_is_sent_after_its_lease(app, alice, client):
         await notify(session, me["id"], "test", "must arrive")
     now = utcnow()
     async with app.state.database.session() as session:
-        claimed = await TelegramRepository(session).claim_deliveries(
+        claimed = await NotificationRepository(session).claim_deliveries(
             now, now + timedelta(seconds=60), 10
         )
     assert [n.message for n, _ in claimed] == ["must arrive"]
     # The sender stops here (shutdown). Until the lease ends, nobody else takes it...
     async with app.state.database.session() as session:
-        repository = TelegramRepository(session)
+        repository = NotificationRepository(session)
         assert await repository.claim_deliveries(now, now + timedelta(seconds=60), 10) == []
         later = now + timedelta(seconds=61)
         again = await repository.claim_deliveries(later, later + timedelta(seconds=60), 10)

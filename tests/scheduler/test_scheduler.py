@@ -9,8 +9,18 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import Database
-from core.jobs import service as jobs
-from core.models import Budget, Expense, Goal, Income, Notification, User
+from core.models import (
+    Budget,
+    Expense,
+    Goal,
+    Income,
+    LoginFailure,
+    Notification,
+    PasswordReset,
+    TelegramLinkCode,
+    User,
+)
+from scheduler import jobs
 from scheduler.jobs import run_job
 from tests.conftest import aiosqlite_threads_finished
 from tests.support.process import clean_environment, finbot_command
@@ -63,17 +73,17 @@ async def test_budget_sweep_alerts_imported_spending_once_per_period(db):
         expense(ana, "100", date(2026, 11, 3), category="rent"),  # 10 %: nothing
         expense(bob, "150", date(2026, 11, 24)),  # 150 %: both thresholds
     )
-    assert await jobs.budget_sweep(db, NOW) == 3
+    assert await jobs.budget_sweep(db, None, NOW) == 3
     messages = sorted((n.user_id, n.message) for n in await notes(db))
     assert messages == [
         (ana, "Food: 85.00 of 100.00 EUR spent this month (85 %)"),
         (bob, "food: 150.00 of 100.00 EUR spent this week (150 %)"),
         (bob, "food: 150.00 of 100.00 EUR spent this week (150 %)"),
     ]
-    assert await jobs.budget_sweep(db, NOW) == 0  # twice: nothing new
+    assert await jobs.budget_sweep(db, None, NOW) == 0  # twice: nothing new
     # The next month is a new period: spending there alerts again.
     await bulk(db, expense(ana, "90", date(2026, 12, 2)))
-    assert await jobs.budget_sweep(db, NOW + timedelta(days=7)) == 1
+    assert await jobs.budget_sweep(db, None, NOW + timedelta(days=7)) == 1
 
 
 async def test_budget_sweep_follows_each_users_timezone(db):
@@ -84,8 +94,8 @@ async def test_budget_sweep_follows_each_users_timezone(db):
         Budget(user_id=tokyo, category="food", limit=Decimal(10), period="daily"),
         expense(tokyo, "9", date(2026, 12, 1)),
     )
-    assert await jobs.budget_sweep(db, datetime(2026, 11, 30, 14, 0, tzinfo=UTC)) == 0
-    assert await jobs.budget_sweep(db, datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == 1
+    assert await jobs.budget_sweep(db, None, datetime(2026, 11, 30, 14, 0, tzinfo=UTC)) == 0
+    assert await jobs.budget_sweep(db, None, datetime(2026, 11, 30, 23, 30, tzinfo=UTC)) == 1
 
 
 async def test_goal_reminder_a_week_ahead_and_a_note_when_missed(db):
@@ -99,15 +109,15 @@ async def test_goal_reminder_a_week_ahead_and_a_note_when_missed(db):
         Goal(user_id=ana, target_amount=Decimal(900), saved_amount=Decimal(0),
              description="far", deadline=date(2027, 6, 1)),
     )  # fmt: skip
-    assert await jobs.goal_check(db, NOW) == 1
+    assert await jobs.goal_check(db, None, NOW) == 1
     [reminder] = await notes(db)
     assert reminder.message == "Goal bike: 6 days left, 400.00 EUR to go."
-    assert await jobs.goal_check(db, NOW + timedelta(hours=1)) == 0
-    assert await jobs.goal_check(db, NOW + timedelta(days=7)) == 1  # deadline passed
+    assert await jobs.goal_check(db, None, NOW + timedelta(hours=1)) == 0
+    assert await jobs.goal_check(db, None, NOW + timedelta(days=7)) == 1  # deadline passed
     assert (await notes(db))[-1].message == (
         "Goal bike passed its deadline (2026-12-01) 400.00 EUR short."
     )
-    assert await jobs.goal_check(db, NOW + timedelta(days=8)) == 0
+    assert await jobs.goal_check(db, None, NOW + timedelta(days=8)) == 0
 
 
 async def test_weekly_summary_on_each_users_monday_morning(db):
@@ -127,7 +137,7 @@ async def test_weekly_summary_on_each_users_monday_morning(db):
         expense(quiet, "10", last_week),
     )
     monday_tokyo_morning = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # 09:30 in Tokyo
-    assert await jobs.summaries(db, monday_tokyo_morning, "weekly") == 1
+    assert await jobs.weekly_summary(db, None, monday_tokyo_morning) == 1
     [summary] = await notes(db, "summary")
     assert summary.user_id == tokyo
     assert summary.dedupe_key == "summary:weekly:2026-11-16:2026-11-22"
@@ -136,21 +146,21 @@ async def test_weekly_summary_on_each_users_monday_morning(db):
         "income 1000.00 EUR, net 850.00 EUR. Top: food 120.00, taxi 30.00. "
         "Over budget: taxi (30.00 of 20.00)."
     )
-    assert await jobs.summaries(db, monday_tokyo_morning + timedelta(minutes=30), "weekly") == 0
+    assert await jobs.weekly_summary(db, None, monday_tokyo_morning + timedelta(minutes=30)) == 0
     # London's Monday 09:00 comes later; the opted-out user never gets one.
-    assert await jobs.summaries(db, datetime(2026, 11, 23, 8, 59, tzinfo=UTC), "weekly") == 0
-    assert await jobs.summaries(db, datetime(2026, 11, 23, 9, 0, tzinfo=UTC), "weekly") == 1
+    assert await jobs.weekly_summary(db, None, datetime(2026, 11, 23, 8, 59, tzinfo=UTC)) == 0
+    assert await jobs.weekly_summary(db, None, datetime(2026, 11, 23, 9, 0, tzinfo=UTC)) == 1
     # A run missed at 09:00 is made up later that day, once; not on Wednesday.
-    assert await jobs.summaries(db, datetime(2026, 11, 23, 20, 0, tzinfo=UTC), "weekly") == 0
-    assert await jobs.summaries(db, NOW, "weekly") == 0
+    assert await jobs.weekly_summary(db, None, datetime(2026, 11, 23, 20, 0, tzinfo=UTC)) == 0
+    assert await jobs.weekly_summary(db, None, NOW) == 0
     assert {n.user_id for n in await notes(db, "summary")} == {tokyo, london}
 
 
 async def test_monthly_summary_on_the_first(db):
     ana = await add_user(db, "ana")
     await bulk(db, expense(ana, "42", date(2026, 11, 5)))
-    assert await jobs.summaries(db, datetime(2026, 11, 30, 9, 30, tzinfo=UTC), "monthly") == 0
-    assert await jobs.summaries(db, datetime(2026, 12, 1, 9, 30, tzinfo=UTC), "monthly") == 1
+    assert await jobs.monthly_summary(db, None, datetime(2026, 11, 30, 9, 30, tzinfo=UTC)) == 0
+    assert await jobs.monthly_summary(db, None, datetime(2026, 12, 1, 9, 30, tzinfo=UTC)) == 1
     [summary] = await notes(db, "summary")
     assert summary.message.startswith(
         "Your month (2026-11-01 – 2026-11-30): spent 42.00 EUR (nothing the period before)"
@@ -212,3 +222,28 @@ def test_run_once_refuses_unknown_jobs_and_bad_times() -> None:
         env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert bad_time.returncode == 2 and "ISO-8601" in bad_time.stderr
+
+
+async def test_purge_deletes_expired_logins_resets_and_link_codes_only(db):
+    user = await add_user(db, "ana")
+    minute = timedelta(minutes=1)
+    await bulk(
+        db,
+        LoginFailure(key="ana", at=NOW - timedelta(minutes=16)),  # past the lockout window
+        LoginFailure(key="ana", at=NOW - minute),  # still counts toward a lockout
+        PasswordReset(user_id=user, token_hash="used", expires_at=NOW + minute, used_at=NOW),
+        PasswordReset(user_id=user, token_hash="expired", expires_at=NOW - minute),
+        PasswordReset(user_id=user, token_hash="valid", expires_at=NOW + minute),
+        TelegramLinkCode(code="used", user_id=user, expires_at=NOW + minute, used_at=NOW),
+        TelegramLinkCode(code="expired", user_id=user, expires_at=NOW - minute),
+        TelegramLinkCode(code="valid", user_id=user, expires_at=NOW + minute),
+    )
+    assert await run_job("purge", db, None, NOW) == 5
+    async with db.session() as session:
+        failures = list((await session.execute(select(LoginFailure.at))).scalars())
+        resets = set((await session.execute(select(PasswordReset.token_hash))).scalars())
+        codes = set((await session.execute(select(TelegramLinkCode.code))).scalars())
+    assert failures == [NOW - minute]
+    assert resets == {"valid"}
+    assert codes == {"valid"}
+    assert await run_job("purge", db, None, NOW) == 0

@@ -1,0 +1,57 @@
+"""Which process hosts what: every process enters the one runtime; `serve` hosts the
+bot and the scheduler inside the API when `FINBOT_RUN_BOT` / `FINBOT_RUN_SCHEDULER`
+say so. Only this package imports the front doors (api, bot, scheduler)."""
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.main import Hosted
+from api.main import create_app as create_api
+from core.config import Settings
+from finbot.runtime import Runtime, runtime
+from scheduler.app import run_forever, run_once, scheduler_running
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The `finbot serve` application (uvicorn's factory): the API, with the bot and
+    the scheduler when this process hosts them."""
+    settings = settings or Settings()
+    parts = Runtime.build(settings)
+    hosted: list[Hosted] = []
+    if settings.run_scheduler:
+        hosted.append(lambda: scheduler_running(parts.database, parts.gateway))
+    bot: Any = None
+    dispatcher: Any = None
+    if settings.telegram_bot_token:
+        # aiogram weighs ~120 MB of memory: loaded only where a bot is configured.
+        from bot.app import bot_session_closed, make_bot, make_dispatcher, run_bot_alongside
+
+        bot = make_bot(settings)
+        hosted.append(lambda: bot_session_closed(bot))
+        if settings.run_bot:
+            dispatcher = make_dispatcher(parts.database, parts.store, settings)
+            hosted.append(lambda: run_bot_alongside(bot, dispatcher, parts.database, settings))
+    return create_api(parts, bot=bot, dispatcher=dispatcher, hosted=hosted)
+
+
+async def run_bot(settings: Settings) -> None:
+    """`finbot bot`: long polling and alert delivery, in a process of its own."""
+    from bot.app import make_bot, run_polling
+
+    async with runtime(settings) as parts:
+        await run_polling(make_bot(settings), parts.database, parts.store, settings)
+
+
+async def run_scheduler(settings: Settings) -> None:
+    """`finbot scheduler`: the jobs on their schedule, in a process of its own."""
+    async with runtime(settings) as parts:
+        await run_forever(parts.database, parts.gateway)
+
+
+async def run_jobs_once(
+    settings: Settings, names: list[str], now_iso: str | None
+) -> dict[str, int | None]:
+    """`finbot scheduler run-once`: those jobs, once, in order."""
+    async with runtime(settings) as parts:
+        return await run_once(parts.database, parts.gateway, names, now_iso)
