@@ -18,10 +18,11 @@ Semantics worth knowing:
 
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from types import MappingProxyType
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
@@ -63,9 +64,11 @@ _MAX_INTERVAL = 1000
 @dataclass(frozen=True)
 class ParsedRule:
     text: str  # normalised: upper case, no "RRULE:", no spaces
-    parts: dict[str, str]
+    parts: Mapping[str, str]
+    template: rrule  # parsed once; each start is a replace(dtstart=...) of it
 
 
+@lru_cache(maxsize=4096)
 def parse_rule(text: str) -> ParsedRule:
     """Check an RRULE value against RFC 5545 and what we support; raise Invalid("rrule")."""
     if not isinstance(text, str) or not text.strip():
@@ -86,8 +89,8 @@ def parse_rule(text: str) -> ParsedRule:
     _check_parts(parts)
     clean = ";".join(f"{name}={value}" for name, value in parts.items())
     # dateutil parses the values (BYDAY=2FR, UNTIL dates); anything it refuses is garbage.
-    _build(clean, date(2000, 1, 1))
-    return ParsedRule(clean, parts)
+    template = _build(clean, date(2000, 1, 1))
+    return ParsedRule(clean, MappingProxyType(parts), template)
 
 
 def _check_parts(parts: dict[str, str]) -> None:
@@ -153,7 +156,7 @@ def validate(text: str, start: date, end: date | None = None) -> str:
 class Schedule:
     """One recurring entry's rule, compiled once; answers occurrences by local date."""
 
-    rule: rrule
+    template: rrule
     start: date
     end: date | None
     freq: str
@@ -161,6 +164,11 @@ class Schedule:
     counted: bool  # COUNT given: occurrences must be counted from the true start
     days_from_start: bool  # no BY* day part: the day (and month) come from `start`
     has_bymonth: bool
+
+    @cached_property
+    def rule(self) -> rrule:
+        """The rule from the true start (used when moving DTSTART is not possible)."""
+        return self.template.replace(dtstart=_midnight(self.start))
 
     def occurrences(self, first: date, last: date) -> list[date]:
         """Occurrence dates in [first, last], both included, within start..end."""
@@ -184,16 +192,6 @@ class Schedule:
             return None
         return found.date()
 
-    def iterate(self, first: date) -> Iterator[date]:
-        """Occurrences from `first` on, lazily (forecasts walk forward with it)."""
-        first = max(first, self.start)
-        for moment in self._rule_from(first):
-            if moment.date() < first:
-                continue
-            if self.end is not None and moment.date() > self.end:
-                return
-            yield moment.date()
-
     def _rule_from(self, first: date) -> rrule:
         """The same rule with DTSTART moved forward by whole cycles to just before `first`.
 
@@ -211,13 +209,14 @@ class Schedule:
             cycles = (first - start).days // interval
             if cycles < 1:
                 return self.rule
-            return self.rule.replace(dtstart=_midnight(start + timedelta(days=cycles * interval)))
+            moved = start + timedelta(days=cycles * interval)
+            return self.template.replace(dtstart=_midnight(moved))
         if freq == "WEEKLY":
             cycles = (first - start).days // (7 * interval)
             if cycles < 1:
                 return self.rule
             moved = start + timedelta(weeks=cycles * interval)
-            return self.rule.replace(dtstart=_midnight(moved))
+            return self.template.replace(dtstart=_midnight(moved))
         if freq == "MONTHLY":
             months = (first.year - start.year) * 12 + first.month - start.month
             cycles = months // interval
@@ -225,18 +224,18 @@ class Schedule:
                 return self.rule
             moved = start.replace(day=1) + relativedelta(months=cycles * interval)
             if self.days_from_start:
-                return self.rule.replace(dtstart=_midnight(moved), bymonthday=start.day)
-            return self.rule.replace(dtstart=_midnight(moved))
+                return self.template.replace(dtstart=_midnight(moved), bymonthday=start.day)
+            return self.template.replace(dtstart=_midnight(moved))
         # YEARLY
         cycles = (first.year - start.year) // interval
         if cycles < 1:
             return self.rule
         moved = date(start.year + cycles * interval, 1, 1)
         if not self.days_from_start:
-            return self.rule.replace(dtstart=_midnight(moved))
+            return self.template.replace(dtstart=_midnight(moved))
         if self.has_bymonth:
-            return self.rule.replace(dtstart=_midnight(moved), bymonthday=start.day)
-        return self.rule.replace(
+            return self.template.replace(dtstart=_midnight(moved), bymonthday=start.day)
+        return self.template.replace(
             dtstart=_midnight(moved), bymonthday=start.day, bymonth=start.month
         )
 
@@ -247,7 +246,7 @@ def compile_rule(text: str, start: date, end: date | None = None) -> Schedule:
     parsed = parse_rule(text)
     parts = parsed.parts
     return Schedule(
-        rule=_build(parsed.text, start),
+        template=parsed.template,
         start=start,
         end=end,
         freq=parts["FREQ"],
