@@ -14,12 +14,12 @@ Fewest transfers: settling n non-zero balances takes n - k transfers, where k is
 largest number of groups the balances split into with each group summing to zero
 (each group of size s needs s - 1). Finding k is NP-hard in general (it contains
 subset-sum), so up to EXACT_LIMIT non-zero balances an exact dynamic programme over all
-subsets finds it (O(2^n * n): ~5 ms of CPU at 12, ~100 ms at 16, so 12 keeps it off the
-event loop's conscience); households are small, so that is the usual path. Above the limit a greedy pass settles first every pair of exactly
-opposite balances, then the largest debtor against the largest creditor: at most n - 1
-transfers, not always the fewest. Inside a zero-sum group the same largest-against-
-largest pass gives exactly s - 1 transfers, as each transfer clears at least one member
-and the last clears two.
+subsets finds it: O(2^n * n), ~5 ms of CPU at 12 and ~100 ms at 16, so 12 keeps it
+short enough to run on the event loop. Households are small, so that is the usual path.
+Above the limit a greedy pass settles first every pair of exactly opposite balances,
+then the largest debtor against the largest creditor: at most n - 1 transfers, not
+always the fewest. Inside a zero-sum group the same largest-against-largest pass gives
+exactly s - 1 transfers, as each transfer clears at least one member and the last two.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
