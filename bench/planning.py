@@ -100,7 +100,7 @@ def bench_settle() -> None:
     for size in (10, settle_module.EXACT_LIMIT):
         # Distinct powers of two: no subset sums to zero, the exact search's worst case.
         values = [Decimal(2**i) for i in range(size - 1)]
-        balances = {i + 1: v for i, v in enumerate([*values, -sum(values)])}
+        balances = {i + 1: v for i, v in enumerate([*values, -sum(values, Decimal(0))])}
         began = time.process_time()
         transfers = fewest_transfers(balances, "EUR")
         elapsed = time.process_time() - began
