@@ -20,7 +20,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import MAXYEAR, date, datetime, timedelta
 from functools import cached_property, lru_cache
 from types import MappingProxyType
 
@@ -141,13 +141,14 @@ def _build(text: str, start: date) -> rrule:
 def validate(text: str, start: date, end: date | None = None) -> str:
     """The normalised rule text, after checking that it ever occurs from `start`.
 
-    CPU-bound for a rule that never occurs (dateutil scans up to the year 9999 to be
-    sure, up to a second), so call it via asyncio.to_thread from async code.
+    CPU-bound for a rule that never occurs (up to ~0.3 s to be sure, see ever_occurs),
+    so call it via asyncio.to_thread from async code.
     """
     if end is not None and end < start:
         raise Invalid("end is before start", field="end")
     parsed = parse_rule(text)
-    if next_date(parsed.text, start, end, start) is None:
+    schedule = compile_rule(parsed.text, start, end)
+    if not schedule.ever_occurs() or schedule.next_date(start) is None:
         raise Invalid("rrule never occurs between start and end", field=FIELD)
     return parsed.text
 
@@ -191,6 +192,22 @@ class Schedule:
         if found is None or (self.end is not None and found.date() > self.end):
             return None
         return found.date()
+
+    def ever_occurs(self) -> bool:
+        """Whether the rule, without COUNT and UNTIL, has any occurrence at all.
+
+        dateutil answers "never" only after walking to the year 9999 (three seconds for
+        FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30). The Gregorian calendar, weekdays included,
+        repeats every 400 years (146,097 days, 20,871 weeks), so the rule's pattern repeats
+        every 400 * INTERVAL years; its first occurrence, if any, lies within one such
+        period of the start. So the walk starts as many whole periods later as still leave
+        one whole period before 9999, which bounds it to under two periods.
+        """
+        period_years = 400 * self.interval
+        periods = max((MAXYEAR - self.start.year - period_years) // period_years, 0)
+        moved = self.start.replace(year=self.start.year + periods * period_years)
+        probe = self.template.replace(dtstart=_midnight(moved), count=None, until=None)
+        return probe.after(_midnight(moved), inc=True) is not None
 
     def _rule_from(self, first: date) -> rrule:
         """The same rule with DTSTART moved forward by whole cycles to just before `first`.

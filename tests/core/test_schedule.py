@@ -120,6 +120,23 @@ def test_a_rule_that_never_occurs_is_invalid() -> None:
         validate("FREQ=MONTHLY;BYMONTHDAY=3", date(2026, 1, 4), date(2026, 2, 2))
 
 
+def test_ever_occurs_follows_the_leap_years() -> None:
+    # Every third year from 2026 reaches 2032, a leap year; every fourth stays on 2026,
+    # 2030, 2034... which never have a 29 February.
+    assert validate("FREQ=YEARLY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=29", date(2026, 1, 1))
+    assert next_date(
+        "FREQ=YEARLY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=29", date(2026, 1, 1), None, date(2026, 1, 1)
+    ) == date(2032, 2, 29)
+    with pytest.raises(Invalid, match="never occurs"):
+        validate("FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29", date(2026, 1, 1))
+    # 29 February on a Monday: 2044 is the next.
+    assert next_date(
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", date(2026, 1, 1), None, date(2026, 1, 1)
+    ) == date(2044, 2, 29)
+    with pytest.raises(Invalid, match="never occurs"):
+        validate("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", date(2026, 1, 1))
+
+
 def test_validate_normalises() -> None:
     assert validate(" rrule:freq=monthly; bymonthday=-1 ", date(2026, 1, 1)) == (
         "FREQ=MONTHLY;BYMONTHDAY=-1"
