@@ -25,7 +25,7 @@ from functools import cached_property, lru_cache
 from types import MappingProxyType
 
 from dateutil.relativedelta import relativedelta
-from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from core.exceptions import Invalid
 
@@ -34,7 +34,7 @@ FIELD = "rrule"
 # Parts of RFC 5545's RECUR value that make sense for dated entries. BYHOUR, BYMINUTE,
 # BYSECOND and FREQ below DAILY would post several entries a day, which a "once per
 # entry and date" key cannot hold; BYEASTER is dateutil's own, not RFC 5545.
-_SUPPORTED_FREQS = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
+_SUPPORTED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 _SUPPORTED_PARTS = {
     "FREQ",
     "INTERVAL",
@@ -57,8 +57,16 @@ _NUMBER_RANGES = {
     "BYSETPOS": (1, 366),
 }
 _DAY_PARTS = {"BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"}
+# RFC 5545 section 3.3.10: the frequencies each part may go with.
+_ONLY_WITH = {
+    "BYWEEKNO": ("YEARLY",),
+    "BYYEARDAY": ("YEARLY",),
+    "BYMONTHDAY": ("DAILY", "MONTHLY", "YEARLY"),
+}
 _UNTIL_DATE = re.compile(r"\d{8}")
+_ORDINAL_DAY = re.compile(r"[+-]?\d")  # BYDAY=2FR, -1MO
 _MAX_INTERVAL = 1000
+_MAX_COUNT = 10_000
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,7 @@ class ParsedRule:
 @lru_cache(maxsize=4096)
 def parse_rule(text: str) -> ParsedRule:
     """Check an RRULE value against RFC 5545 and what we support; raise Invalid("rrule")."""
-    if not isinstance(text, str) or not text.strip():
+    if not text.strip():
         raise Invalid("rrule is empty", field=FIELD)
     if "\n" in text.strip() or "\r" in text.strip():
         raise Invalid("rrule must be a single RRULE value", field=FIELD)
@@ -101,13 +109,20 @@ def _check_parts(parts: dict[str, str]) -> None:
         raise Invalid("rrule FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY", field=FIELD)
     if "COUNT" in parts and "UNTIL" in parts:
         raise Invalid("rrule may have COUNT or UNTIL, not both (RFC 5545)", field=FIELD)
-    for name in ("INTERVAL", "COUNT"):
-        if name in parts:
-            value = parts[name]
-            if not value.isdigit() or not 1 <= int(value) <= _MAX_INTERVAL * 10:
-                raise Invalid(f"rrule {name} must be a positive whole number", field=FIELD)
-    if "INTERVAL" in parts and int(parts["INTERVAL"]) > _MAX_INTERVAL:
-        raise Invalid(f"rrule INTERVAL must be at most {_MAX_INTERVAL}", field=FIELD)
+    for name, most in (("INTERVAL", _MAX_INTERVAL), ("COUNT", _MAX_COUNT)):
+        if name in parts and not (parts[name].isdigit() and 1 <= int(parts[name]) <= most):
+            raise Invalid(f"rrule {name} must be a whole number from 1 to {most}", field=FIELD)
+    for name, freqs in _ONLY_WITH.items():
+        if name in parts and freq not in freqs:
+            raise Invalid(f"rrule {name} does not go with FREQ={freq} (RFC 5545)", field=FIELD)
+    if any(_ORDINAL_DAY.match(day) for day in _listed(parts, "BYDAY")) and (
+        freq not in ("MONTHLY", "YEARLY") or "BYWEEKNO" in parts
+    ):
+        raise Invalid("rrule BYDAY=2FR-style days need FREQ=MONTHLY or YEARLY", field=FIELD)
+    if "BYSETPOS" in parts and not (
+        parts.keys() - {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYSETPOS"}
+    ):
+        raise Invalid("rrule BYSETPOS needs another BY part to pick from", field=FIELD)
     if "UNTIL" in parts and not _UNTIL_DATE.fullmatch(parts["UNTIL"]):
         # RFC 5545: UNTIL has DTSTART's value type, and our start is a DATE.
         raise Invalid("rrule UNTIL must be a date, YYYYMMDD", field=FIELD)

@@ -104,6 +104,12 @@ def test_local_today_decides_next_date() -> None:
         "FREQ=MONTHLY;UNTIL=20271231T000000Z",
         "FREQ=MONTHLY;FREQ=DAILY",
         "DTSTART:20260101\nRRULE:FREQ=DAILY",
+        "FREQ=DAILY;COUNT=10001",
+        "FREQ=MONTHLY;BYWEEKNO=3",
+        "FREQ=MONTHLY;BYYEARDAY=60",
+        "FREQ=WEEKLY;BYMONTHDAY=3",
+        "FREQ=WEEKLY;BYDAY=2FR",
+        "FREQ=MONTHLY;BYSETPOS=1",
     ],
 )
 def test_bad_rules_are_invalid_naming_rrule(rule: str) -> None:
