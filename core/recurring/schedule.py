@@ -274,7 +274,7 @@ class Schedule:
 
 @lru_cache(maxsize=65536)
 def compile_rule(text: str, start: date, end: date | None = None) -> Schedule:
-    """Parse once; many entries share a rule text and start, so this is cached."""
+    """Cached: one entry is asked about again and again (next_date, forecast, safe-to-spend)."""
     parsed = parse_rule(text)
     parts = parsed.parts
     return Schedule(
