@@ -154,7 +154,7 @@ class _ManyLanguages(dateutil_parser.parserinfo):
             for width in ("wide", "abbreviated"):
                 for number, name in months[width].items():
                     names[number - 1].add(_plain(name).rstrip("."))
-        self.MONTHS = [tuple(sorted(group)) for group in names]
+        self.MONTHS = [tuple(sorted(group)) for group in names]  # type: ignore[misc]  # stubs allow 2-3 names a month
         super().__init__(dayfirst=dayfirst)
 
 
