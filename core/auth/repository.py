@@ -41,13 +41,28 @@ class UserRepository:
         self.session.add(AuthToken(user_id=user_id, token_hash=token_hash))
         await self.session.flush()
 
-    async def user_for_token(self, token_hash: str) -> User | None:
+    async def user_for_token(
+        self, token_hash: str, used_since: datetime
+    ) -> tuple[User, int, datetime] | None:
+        """The token's user, the token's id and its last use, if it was used since `used_since`."""
         query = (
-            select(User)
+            select(User, AuthToken.id, AuthToken.last_used_at)
             .join(AuthToken, AuthToken.user_id == User.id)
-            .where(AuthToken.token_hash == token_hash)
+            .where(AuthToken.token_hash == token_hash, AuthToken.last_used_at >= used_since)
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def token_alive(self, token_hash: str, used_since: datetime) -> bool:
+        query = select(AuthToken.id).where(
+            AuthToken.token_hash == token_hash, AuthToken.last_used_at >= used_since
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def touch_token(self, token_id: int, at: datetime) -> None:
+        await self.session.execute(
+            update(AuthToken).where(AuthToken.id == token_id).values(last_used_at=at)
+        )
 
     async def revoke_token(self, token_hash: str) -> None:
         await self.session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash))
