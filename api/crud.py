@@ -53,7 +53,6 @@ def owned_router(
     noun = service.name
     # Built once here; response_model stays on each route for the OpenAPI document.
     one_json = TypeAdapter(out_schema)
-    many_json = TypeAdapter(list[out_schema])  # type: ignore[valid-type]
 
     async def present_one(session: Any, user: Any, obj: Any) -> Response:
         return json_answer(one_json.dump_json((await service.present(session, user, [obj]))[0]))
@@ -66,8 +65,8 @@ def owned_router(
         list_filters: Annotated[Any, Depends(filters)],
     ) -> Any:
         result = await service.list_page(session, user, page, list_filters)
-        items = await service.present(session, user, result.items)
-        return json_answer(many_json.dump_json(items), total=result.total)
+        body = await service.present_json(session, user, result.items)
+        return json_answer(body, total=result.total)
 
     @router.post("/", status_code=201, response_model=out_schema, summary=f"Create a {noun}")
     async def create_object(session: SessionDep, user: CurrentUser, body: create_schema) -> Any:  # type: ignore[valid-type]

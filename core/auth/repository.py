@@ -1,9 +1,19 @@
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import AuthToken, LoginFailure, PasswordReset, User
+
+# Every request runs this: built once, so its SQL and cache key are made once.
+_USER_FOR_TOKEN = (
+    select(User, AuthToken.id, AuthToken.last_used_at)
+    .join(AuthToken, AuthToken.user_id == User.id)
+    .where(
+        AuthToken.token_hash == bindparam("token_hash"),
+        AuthToken.last_used_at >= bindparam("used_since"),
+    )
+)
 
 
 class UserRepository:
@@ -45,12 +55,10 @@ class UserRepository:
         self, token_hash: str, used_since: datetime
     ) -> tuple[User, int, datetime] | None:
         """The token's user, the token's id and its last use, if it was used since `used_since`."""
-        query = (
-            select(User, AuthToken.id, AuthToken.last_used_at)
-            .join(AuthToken, AuthToken.user_id == User.id)
-            .where(AuthToken.token_hash == token_hash, AuthToken.last_used_at >= used_since)
+        found = await self.session.execute(
+            _USER_FOR_TOKEN, {"token_hash": token_hash, "used_since": used_since}
         )
-        row = (await self.session.execute(query)).one_or_none()
+        row = found.one_or_none()
         return None if row is None else (row[0], row[1], row[2])
 
     async def token_alive(self, token_hash: str, used_since: datetime) -> bool:

@@ -7,7 +7,7 @@ from core.budgets.alerts import check_category
 from core.crud import OwnedService, Page, Paging
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
-from core.expenses.schemas import ExpenseCreate, ExpenseOut
+from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
 from core.models import Expense, User
 from core.periods import local_today
 
@@ -39,10 +39,32 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     async def present(
         self, session: AsyncSession, user: User, objects: list[Any]
     ) -> list[BaseModel]:
+        documents = await self._document_ids(session, objects)
+        return [expense_out(expense, documents.get(expense.id, [])) for expense in objects]
+
+    async def present_json(self, session: AsyncSession, user: User, objects: list[Any]) -> bytes:
+        documents = await self._document_ids(session, objects)
+        return EXPENSE_LIST_JSON.dump_json(
+            [
+                {
+                    "id": e.id,
+                    "user_id": e.user_id,
+                    "category": e.category,
+                    "amount": e.amount,
+                    "date": e.date,
+                    "description": e.description,
+                    "document_ids": documents.get(e.id, []),
+                }
+                for e in objects
+            ]
+        )
+
+    async def _document_ids(
+        self, session: AsyncSession, objects: list[Any]
+    ) -> dict[int, list[str]]:
         # Rows from list_page say whether they have documents: ask only for those.
         with_documents = [e.id for e in objects if getattr(e, "has_documents", True)]
-        documents = await DocumentRepository(session).ids_by_expense(with_documents)
-        return [expense_out(expense, documents.get(expense.id, [])) for expense in objects]
+        return await DocumentRepository(session).ids_by_expense(with_documents)
 
     async def present_new(self, session: AsyncSession, user: User, obj: Expense) -> BaseModel:
         return expense_out(obj, [])  # a new expense has no documents yet
