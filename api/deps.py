@@ -1,6 +1,7 @@
 """FastAPI dependencies as Annotated aliases."""
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Query, Request
@@ -56,8 +57,12 @@ async def bearer_token(
 TokenDep = Annotated[str, Depends(bearer_token)]
 
 
-async def current_user(session: SessionDep, token: TokenDep) -> User:
-    return await auth_service.authenticate(session, token)
+def token_ttl(settings: Settings) -> timedelta:
+    return timedelta(days=settings.token_ttl_days)
+
+
+async def current_user(request: Request, session: SessionDep, token: TokenDep) -> User:
+    return await auth_service.authenticate(session, token, token_ttl(request.app.state.settings))
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

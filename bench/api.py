@@ -12,6 +12,7 @@ import asyncio
 import os
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,19 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import BIN, clean_env, drive, free_port, median, percentile, start, stop
+from bench.common import (
+    BIN,
+    PeakRss,
+    clean_env,
+    drive,
+    free_port,
+    median,
+    percentile,
+    process_tree,
+    rss_mb,
+    start,
+    stop,
+)
 from migrations import upgrade
 
 CLIENTS = 50
@@ -75,6 +88,8 @@ def run_backend(
         f"http://127.0.0.1:{port}/healthz",
     )
     try:
+        time.sleep(1)  # settled after start-up
+        idle_rss = max(rss_mb(pid) for pid in process_tree(finbot.pid))
         headers = finbot_headers(f"http://127.0.0.1:{port}")
         user_id = httpx.get(f"http://127.0.0.1:{port}/api/auth/me/", headers=headers).json()["id"]
         bare_port = free_port()
@@ -109,10 +124,15 @@ def run_backend(
                 ),
             }
             results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name in runs}
+            loaded = PeakRss(finbot.pid)
             for _ in range(args.repeats):
                 # Interleaved, so that drift (the table growing) hits all alike.
                 for name, run in runs.items():
-                    results[name].append(run())
+                    if name == "finbot":
+                        with loaded.measuring():
+                            results[name].append(run())
+                    else:
+                        results[name].append(run())
         finally:
             stop(bare)
     finally:
@@ -128,6 +148,10 @@ def run_backend(
     for baseline in ("bare", "bare-sql"):
         ratio = summary["finbot"] / summary[baseline]
         print(f"{label:10} ratio    {ratio:.2f} (finbot / {baseline}, throughput)")
+    print(
+        f"{label:10} finbot serve RSS per process: idle {idle_rss:.0f} MB, "
+        f"under load {loaded.peak:.0f} MB (limits 150 / 200)"
+    )
 
 
 def main() -> None:

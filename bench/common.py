@@ -6,8 +6,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -80,3 +82,57 @@ async def drive(
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB (Linux /proc)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its children (uvicorn's workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+class PeakRss:
+    """The largest RSS of any process of a tree, sampled every 0.1 s while `measuring`."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0.0
+        self._active = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while self._active.wait():
+            for pid in process_tree(self.pid):
+                with suppress(OSError):  # a process that just ended
+                    self.peak = max(self.peak, rss_mb(pid))
+            time.sleep(0.1)
+
+    @contextmanager
+    def measuring(self) -> Iterator[None]:
+        self._active.set()
+        try:
+            yield
+        finally:
+            self._active.clear()

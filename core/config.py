@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = None
     rates_url: str | None = None
 
+    token_ttl_days: float = Field(default=30, gt=0)  # counted from the token's last use
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     log_format: str = "text"
     # Which parts `finbot serve` runs in its API processes (set by --no-bot,

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import ColumnElement, func, over, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,6 +129,14 @@ class OwnedService(Generic[ModelT, CreateT]):
     ) -> list[BaseModel]:
         """The answer bodies for these objects (budgets add what they computed)."""
         return [self.out_schema.model_validate(obj) for obj in objects]
+
+    async def present_json(self, session: AsyncSession, user: User, objects: list[ModelT]) -> bytes:
+        """A list answer's JSON body, serialised once."""
+        return self.list_json.dump_json(await self.present(session, user, objects))
+
+    @cached_property
+    def list_json(self) -> TypeAdapter[list[Any]]:
+        return TypeAdapter(list[self.out_schema])  # type: ignore[name-defined]
 
     async def present_new(self, session: AsyncSession, user: User, obj: ModelT) -> BaseModel:
         """The answer for an object just created (nothing can refer to it yet)."""

@@ -1,7 +1,9 @@
 """Engine, sessions and the one transaction per unit of work."""
 
 import asyncio
+import fcntl
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,16 +27,84 @@ _IN_WRITE = "finbot_in_write_transaction"
 _READ_PREFIXES = ("SELECT", "PRAGMA", "WITH")
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+class WriterFileLock:
+    """An exclusive flock on a file next to the database, shared by every finbot process.
+
+    SQLite's own busy handler sleeps (up to 100 ms a try) and polls, which makes
+    writers in different processes wait far longer than the writer ahead of
+    them takes. The kernel wakes a flock waiter the moment the lock is let go.
+    """
+
+    def __init__(self, database_path: str) -> None:
+        self.path = f"{database_path}.writer-lock"
+        self._fd: int | None = None
+
+    def _descriptor(self) -> int:
+        # Opened lazily and per process: a descriptor inherited over fork would
+        # share its lock with the parent.
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        return self._fd
+
+    async def acquire(self, on_failure: Callable[[], None]) -> None:
+        """Take the lock. If that fails or is cancelled, `on_failure` runs once it is not held."""
+        try:
+            fd = self._descriptor()
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # uncontended: no thread hop
+            return
+        except BlockingIOError:
+            pass
+        except BaseException:
+            on_failure()
+            raise
+        waiter = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX))
+        try:
+            await asyncio.shield(waiter)
+        except asyncio.CancelledError:
+            # The thread cannot be stopped: whenever it gets the lock, give it back.
+            def give_back(done: "asyncio.Future[None]") -> None:
+                if not done.cancelled() and done.exception() is None:
+                    self.release()
+                on_failure()
+
+            waiter.add_done_callback(give_back)
+            raise
+        except BaseException:
+            on_failure()
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL, or None for an in-memory database."""
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return os.path.abspath(path)
+
+
+def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
     """WAL, foreign keys, and one writer at a time without SQLite's polling.
 
     SQLite allows one writer. A deferred transaction that reads and then writes
     fails at once ("database is locked") when another writer committed in
     between, and writers that collide wait in a busy handler that sleeps and
     polls. So: statements run in autocommit until the first write; that write
-    first takes an in-process asyncio lock, then BEGIN IMMEDIATE, and the lock
-    is released when the connection goes back to the pool. Reads never wait;
-    writers queue in order; busy_timeout still covers other processes.
+    first takes an in-process asyncio lock, then the cross-process file lock,
+    then BEGIN IMMEDIATE; both locks are released when the connection goes back
+    to the pool. Reads never wait; writers of every process queue and are woken
+    at once; busy_timeout is left only for writers that bypass the file lock
+    (migrations).
     """
     writer = asyncio.Lock()
 
@@ -60,6 +130,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             held = info
         if not held.get(_HOLDS_WRITER):
             await_only(writer.acquire())
+            if file_lock is not None:
+                await_only(file_lock.acquire(on_failure=writer.release))
             held[_HOLDS_WRITER] = True
         cursor.execute("BEGIN IMMEDIATE")
         info[_IN_WRITE] = True
@@ -72,10 +144,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine.pool, "checkin")
     def _release_writer(_dbapi_connection: Any, record: Any) -> None:
         if record.record_info.pop(_HOLDS_WRITER, False):
+            if file_lock is not None:
+                file_lock.release()
             writer.release()
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any) -> AsyncEngine:
     # A fixed pool and no overflow: overflow connections are closed as soon as
     # they are returned, so a busy API would open (and TLS-negotiate) a new
     # connection per request. Requests wait for a pooled one instead.
@@ -83,7 +157,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         kwargs.setdefault("pool_size", 8)
         engine = create_async_engine(url, **kwargs)
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, file_lock)
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("pool_timeout", 10)
@@ -93,8 +167,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
         self.is_sqlite = url.startswith("sqlite")
+        sqlite_file = _sqlite_file(url) if self.is_sqlite else None
+        self.writer_lock = WriterFileLock(sqlite_file) if sqlite_file else None
+        self.engine = make_engine(url, self.writer_lock, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self._after_commit: list[CommitHook] = []
 
@@ -128,3 +204,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.writer_lock is not None:
+            self.writer_lock.close()

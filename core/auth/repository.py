@@ -1,9 +1,19 @@
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import AuthToken, LoginFailure, PasswordReset, User
+
+# Every request runs this: built once, so its SQL and cache key are made once.
+_USER_FOR_TOKEN = (
+    select(User, AuthToken.id, AuthToken.last_used_at)
+    .join(AuthToken, AuthToken.user_id == User.id)
+    .where(
+        AuthToken.token_hash == bindparam("token_hash"),
+        AuthToken.last_used_at >= bindparam("used_since"),
+    )
+)
 
 
 class UserRepository:
@@ -41,13 +51,26 @@ class UserRepository:
         self.session.add(AuthToken(user_id=user_id, token_hash=token_hash))
         await self.session.flush()
 
-    async def user_for_token(self, token_hash: str) -> User | None:
-        query = (
-            select(User)
-            .join(AuthToken, AuthToken.user_id == User.id)
-            .where(AuthToken.token_hash == token_hash)
+    async def user_for_token(
+        self, token_hash: str, used_since: datetime
+    ) -> tuple[User, int, datetime] | None:
+        """The token's user, the token's id and its last use, if it was used since `used_since`."""
+        found = await self.session.execute(
+            _USER_FOR_TOKEN, {"token_hash": token_hash, "used_since": used_since}
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        row = found.one_or_none()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def token_alive(self, token_hash: str, used_since: datetime) -> bool:
+        query = select(AuthToken.id).where(
+            AuthToken.token_hash == token_hash, AuthToken.last_used_at >= used_since
+        )
+        return (await self.session.execute(query)).first() is not None
+
+    async def touch_token(self, token_id: int, at: datetime) -> None:
+        await self.session.execute(
+            update(AuthToken).where(AuthToken.id == token_id).values(last_used_at=at)
+        )
 
     async def revoke_token(self, token_hash: str) -> None:
         await self.session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash))

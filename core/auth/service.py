@@ -80,11 +80,30 @@ async def login(session: AsyncSession, login_name: str, password: str) -> str:
     return await issue_token(session, user)
 
 
-async def authenticate(session: AsyncSession, token: str) -> User:
-    user = await UserRepository(session).user_for_token(token_digest(token))
-    if user is None:
+DEFAULT_TOKEN_TTL = timedelta(days=30)
+LAST_USE_SLACK = timedelta(minutes=1)
+
+
+async def authenticate(
+    session: AsyncSession, token: str, ttl: timedelta = DEFAULT_TOKEN_TTL
+) -> User:
+    """The token's user; the token must have been used within `ttl` (it is then used now)."""
+    users = UserRepository(session)
+    now = utcnow()
+    found = await users.user_for_token(token_digest(token), now - ttl)
+    if found is None:
         raise Unauthorized("invalid or expired token")
+    user, token_id, last_used_at = found
+    # A write on every request would make each read a write (SQLite has one
+    # writer); a minute's slack in an expiry counted in days costs nothing.
+    if now - last_used_at > LAST_USE_SLACK:
+        await users.touch_token(token_id, now)
     return user
+
+
+async def token_alive(session: AsyncSession, token: str, ttl: timedelta) -> bool:
+    """Whether the token still authenticates (not revoked, not expired); uses nothing."""
+    return await UserRepository(session).token_alive(token_digest(token), utcnow() - ttl)
 
 
 async def logout(session: AsyncSession, token: str) -> None:

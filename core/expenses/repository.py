@@ -1,8 +1,32 @@
-from sqlalchemy import ColumnElement, func, select
+from typing import Any, cast
 
-from core.crud import DatedRepository, DateFilters
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+)
+
+from core.crud import DatedRepository, DateFilters, Page, Paging
 from core.expenses.schemas import ExpenseFilters
-from core.models import Expense
+from core.models import Budget, Document, Expense
+from core.models.base import utcnow
+
+# What an answer shows of an expense: plain columns, no ORM objects on the hot path.
+EXPENSE_COLUMNS = (
+    Expense.id,
+    Expense.user_id,
+    Expense.category,
+    Expense.amount,
+    Expense.date,
+    Expense.description,
+)
 
 
 class ExpenseRepository(DatedRepository[Expense]):
@@ -35,3 +59,67 @@ class ExpenseRepository(DatedRepository[Expense]):
             .limit(limit)
         )
         return [(d, c) for d, c in (await self.session.execute(query)).all()]
+
+    async def page_rows(self, user_id: int, paging: Paging, filters: Any = None) -> Page[Any]:
+        """A page of rows with `has_documents` per row and the total, in one round trip.
+
+        The total is an uncorrelated subquery (counted once, on the index) rather
+        than a window count, which would read every row of the user to count them.
+        """
+        narrowing = self.conditions(filters) if filters else []
+        query = _page_query(narrowing) if narrowing else _PAGE
+        params = {"owner_id": user_id, "limit": paging.limit, "offset": paging.offset}
+        rows = list((await self.session.execute(query, params)).all())
+        if rows:
+            return Page(items=rows, total=rows[0].total)
+        return Page(items=[], total=await self.count(user_id, narrowing) if paging.offset else 0)
+
+    async def insert(self, user_id: int, values: dict[str, Any]) -> tuple[Expense, bool]:
+        """Insert an expense; also says whether a budget watches its category.
+
+        The budget check rides on the INSERT's RETURNING, so an expense in a
+        category without budgets costs one statement.
+        """
+        params = {f"new_{name}": value for name, value in values.items()}
+        params["new_user_id"] = user_id
+        params["new_created_at"] = utcnow()
+        query = _INSERT if "new_description" in params else _INSERT_NO_DESCRIPTION
+        row: Row[tuple[int, bool]] = (await self.session.execute(query, params)).one()
+        expense = Expense(id=row.id, user_id=user_id, created_at=params["new_created_at"], **values)
+        return expense, bool(row.has_budget)
+
+
+def _page_query(narrowing: list[ColumnElement[bool]]) -> Select[Any]:
+    where = [Expense.user_id == bindparam("owner_id"), *narrowing]
+    total = select(func.count()).select_from(Expense).where(*where).correlate(None)
+    has_documents = exists().where(Document.expense_id == Expense.id)
+    return (
+        select(
+            *EXPENSE_COLUMNS,
+            has_documents.label("has_documents"),
+            total.scalar_subquery().label("total"),
+        )
+        .where(*where)
+        .order_by(Expense.date.desc(), Expense.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _insert_query(columns: tuple[str, ...]) -> Insert:
+    table = cast(Table, Expense.__table__)
+    watched = exists().where(
+        Budget.user_id == bindparam("new_user_id"),
+        func.lower(Budget.category) == func.lower(bindparam("new_category")),
+    )
+    return (
+        insert(table)
+        .values({name: bindparam(f"new_{name}") for name in columns})
+        .returning(table.c.id, watched.label("has_budget"))
+    )
+
+
+# The hot statements, built once: their SQL and cache keys are made at start.
+_PAGE = _page_query([])
+_INSERT = _insert_query(("user_id", "category", "amount", "date", "description", "created_at"))
+_INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", "amount", "date", "created_at"))

@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter
+from typing_extensions import TypedDict
 
 from core.crud import DateFilters
 from core.money import Money, PositiveMoney
@@ -30,6 +31,21 @@ class ExpenseOut(OutSchema):
     date: date
     description: str
     document_ids: list[str] = Field(default_factory=list)
+
+
+class ExpenseJson(TypedDict):
+    """ExpenseOut as a plain dict: a list page is serialised without a model per row."""
+
+    id: int
+    user_id: int
+    category: str
+    amount: Money
+    date: date
+    description: str
+    document_ids: list[str]
+
+
+EXPENSE_LIST_JSON = TypeAdapter(list[ExpenseJson])
 
 
 @dataclass(frozen=True)

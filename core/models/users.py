@@ -31,6 +31,8 @@ class AuthToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The token expires FINBOT_TOKEN_TTL_DAYS after this (refreshed at most once a minute).
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PasswordReset(Base):
