@@ -1,6 +1,7 @@
+import re
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from core.currencies import is_currency
 from core.schemas import OutSchema, Schema, StorableText
@@ -12,6 +13,18 @@ Username = Annotated[
         strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$"
     ),
 ]
+# The bot names the accounts it makes tg<chat id> ("n" for a group's minus sign):
+# nobody may take such a name over REST and so block that chat's /start.
+RESERVED_USERNAME = re.compile(r"^tgn?[0-9]", re.IGNORECASE)
+
+
+def _not_reserved(value: str) -> str:
+    if RESERVED_USERNAME.match(value):
+        raise ValueError("names starting with tg and a digit are kept for Telegram accounts")
+    return value
+
+
+SignupUsername = Annotated[Username, AfterValidator(_not_reserved)]
 # argon2 hashes any length; the upper bound keeps one request from costing seconds.
 Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
 
@@ -37,7 +50,7 @@ Email = Annotated[EmailStr, StorableText]
 
 
 class SignupRequest(Schema):
-    username: Username
+    username: SignupUsername
     email: Email
     password: Password
 
@@ -70,6 +83,9 @@ class MeUpdate(Schema):
     currency: Currency | None = None
     weekly_summary: bool | None = None
     monthly_summary: bool | None = None
+    current_password: Annotated[
+        str | None, Field(max_length=1024, description="Needed to change `email`")
+    ] = None
 
 
 class UserOut(OutSchema):
