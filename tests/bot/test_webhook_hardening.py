@@ -31,7 +31,7 @@ async def post_update(settings: Settings, telegram: FakeTelegram, **headers: str
             answer = await http.post(
                 "/api/telegram/webhook/",
                 json=telegram.message_update(4242, "/start"),
-                headers=headers,
+                headers=headers,  # type: ignore[arg-type]
             )
         return answer.status_code
     finally:
