@@ -139,3 +139,18 @@ async def test_every_route_declares_a_response_model(app):
 async def test_docs_are_served(client):
     assert (await client.get("/docs")).status_code == 200
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "finbot"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/api/expenses/1/", {"GET", "HEAD", "PUT", "PATCH", "DELETE"}),
+        ("DELETE", "/api/expenses/", {"GET", "HEAD", "POST"}),
+        ("PUT", "/api/auth/login/", {"POST"}),
+        ("POST", "/api/auth/me/", {"GET", "HEAD", "PATCH"}),
+    ],
+)
+async def test_every_405_names_every_method_of_the_path(client, alice, method, path, allowed):
+    answer = await client.request(method, path, headers=alice)
+    assert answer.status_code == 405
+    assert {m.strip() for m in answer.headers["Allow"].split(",")} == allowed
