@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.openapi import install_openapi
 from core.exceptions import (
     BadGateway,
     BadRequest,
@@ -104,15 +105,21 @@ def allow_header(app: FastAPI, path: str, given: str) -> str:
     """Every method the path answers: Starlette names only those of the first route
     it tried, and one path is often several routes (GET, PUT, DELETE of an object)."""
     methods = {m.strip().upper() for m in given.split(",") if m.strip()}
-    for pattern, answered in _path_patterns(app):
-        if pattern.fullmatch(path):
-            methods |= answered
+    patterns = _path_patterns(app)
+    # A literal path wins over templates that also match it (/payments/webhook/ is
+    # not /payments/{payment_id}/), as in the router.
+    literal = [answered for pattern, answered in patterns if pattern.pattern == re.escape(path)]
+    for answered in literal or [a for pattern, a in patterns if pattern.fullmatch(path)]:
+        methods |= answered
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    # The answers these handlers give are documented on every route they can reach.
+    install_openapi(app)
+
     @app.exception_handler(FinbotError)
     async def _finbot_error(_: Request, error: FinbotError) -> JSONResponse:
         status = _status_for(error)

@@ -1,9 +1,10 @@
 import re
 from typing import Annotated
+from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints, WithJsonSchema
 
-from core.currencies import is_currency
+from core.currencies import CURRENCY_EXPONENTS, is_currency
 from core.schemas import OutSchema, Schema, StorableText
 from core.timezones import is_timezone
 
@@ -42,8 +43,25 @@ def _known_currency(value: str) -> str:
     return code
 
 
-Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
-Currency = Annotated[str, StringConstraints(max_length=3), AfterValidator(_known_currency)]
+# The schemas list what is accepted, so a client (or a fuzzer) can know it up front.
+Timezone = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_known_timezone),
+    WithJsonSchema({"type": "string", "enum": sorted(available_timezones())}),
+]
+Currency = Annotated[
+    str,
+    StringConstraints(max_length=3),
+    AfterValidator(_known_currency),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ISO 4217 code, any case",
+            "enum": sorted(CURRENCY_EXPONENTS) + sorted(c.lower() for c in CURRENCY_EXPONENTS),
+        }
+    ),
+]
 
 
 Email = Annotated[EmailStr, StorableText]
