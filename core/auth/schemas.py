@@ -2,7 +2,14 @@ import re
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from core.currencies import CURRENCY_EXPONENTS, is_currency
 from core.schemas import OutSchema, Schema, StorableText
@@ -99,8 +106,9 @@ class MeUpdate(Schema):
     email: Email | None = None
     timezone: Timezone | None = None
     currency: Currency | None = None
-    weekly_summary: bool | None = None
-    monthly_summary: bool | None = None
+    # Strict: 0.0 or "no" is not a yes/no answer.
+    weekly_summary: StrictBool | None = None
+    monthly_summary: StrictBool | None = None
     current_password: Annotated[
         str | None, Field(max_length=1024, description="Needed to change `email`")
     ] = None
