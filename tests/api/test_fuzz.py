@@ -12,7 +12,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -101,7 +103,7 @@ def test_an_unconfigured_server_answers_5xx_only_as_documented_not_configured(
     assert seen_5xx, "the fuzzer never reached an optional part"
 
 
-def _template(schema: dict, path: str) -> str:
+def _template(schema: dict[str, Any], path: str) -> str:
     """The documented path template that a concrete path belongs to (literal ones first)."""
     if path in schema["paths"]:
         return path
@@ -112,9 +114,12 @@ def _template(schema: dict, path: str) -> str:
     raise AssertionError(f"{path} matches no documented path")
 
 
-def _responses(event: dict, schema: dict):
+def _responses(
+    event: dict[str, Any], schema: dict[str, Any]
+) -> Iterator[tuple[int, str, str, Any]]:
     """(status, path template, method, body) of every response recorded in one event."""
-    recorder = next(iter(event.values()), {}).get("recorder") or {}
+    payload: dict[str, Any] = next(iter(event.values()), {})
+    recorder = payload.get("recorder") or {}
     cases = recorder.get("cases") or {}
     for case_id, interaction in (recorder.get("interactions") or {}).items():
         response = interaction.get("response")
