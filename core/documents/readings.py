@@ -1,0 +1,100 @@
+"""A document read as a receipt (SPEC section 9): read once, stored, then served from the row.
+
+The reading itself is core/receipts' (Tesseract off the event loop, a bounded number at
+once); this module decides when to read and keeps what was found, including "not a
+receipt", so a document is never put through OCR twice.
+"""
+
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.documents import service as documents
+from core.documents.repository import ReadingRepository
+from core.exceptions import ServiceUnavailable
+from core.models import Document, ReceiptReading, User
+from core.receipts import Reading, ReceiptLine, read_receipt
+from storage.base import DocumentStore, StorageUnavailable
+
+
+def _row(document_id: str, reading: Reading | None) -> ReceiptReading:
+    if reading is None:
+        return ReceiptReading(document_id=document_id, is_receipt=False, lines=[], confidence=0.0)
+    return ReceiptReading(
+        document_id=document_id,
+        is_receipt=True,
+        total=reading.total,
+        currency=reading.currency,
+        day=reading.date,
+        merchant=reading.merchant[:255] if reading.merchant else None,
+        lines=[{"text": line.text, "amount": str(line.amount)} for line in reading.lines],
+        confidence=reading.confidence,
+    )
+
+
+def _reading(row: ReceiptReading) -> Reading | None:
+    if not row.is_receipt or row.total is None or row.currency is None:
+        return None
+    return Reading(
+        total=row.total,
+        currency=row.currency,
+        date=row.day,
+        merchant=row.merchant,
+        lines=[
+            ReceiptLine(text=line["text"], amount=Decimal(line["amount"])) for line in row.lines
+        ],
+        confidence=row.confidence,
+    )
+
+
+async def read_content(
+    data: bytes, content_type: str, user: User, locale_hint: str | None = None
+) -> Reading | None:
+    """Read bytes not stored yet (the chat reads a photo before it keeps it).
+
+    Raises ServiceUnavailable("ocr not available") when a picture needs Tesseract.
+    """
+    return await read_receipt(
+        data, content_type, base_currency=user.currency, locale_hint=locale_hint
+    )
+
+
+async def keep(
+    session: AsyncSession, document: Document, reading: Reading | None
+) -> Reading | None:
+    """Store what reading `document` found (the first stored reading wins)."""
+    row = await ReadingRepository(session).add_once(_row(document.id, reading))
+    return _reading(row)
+
+
+async def stored(session: AsyncSession, document: Document) -> Reading | None:
+    """The stored reading of a document (None when it is not a receipt or not read yet)."""
+    row = await ReadingRepository(session).get(document.id)
+    return None if row is None else _reading(row)
+
+
+async def reading_of(
+    session: AsyncSession,
+    store: DocumentStore,
+    user: User,
+    document_id: str,
+    locale_hint: str | None = None,
+) -> Reading | None:
+    """The user's document as a receipt: stored, or read now and stored; None when it is
+    not a receipt that could be read (that is stored too, so returned, not raised: the
+    caller's transaction must commit it).
+
+    NotFound when it is not the user's document; ServiceUnavailable when it needs the
+    OCR engine and there is none (then nothing is stored, to read it once there is one).
+    """
+    document = await documents.get(session, user, document_id)
+    row = await ReadingRepository(session).get(document.id)
+    if row is not None:
+        return _reading(row)
+    try:
+        data = await store.get(document.storage_key)
+    except StorageUnavailable as error:
+        raise ServiceUnavailable("document storage unavailable") from error
+    return await keep(
+        session, document, await read_content(data, document.content_type, user, locale_hint)
+    )
