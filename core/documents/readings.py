@@ -5,14 +5,19 @@ once); this module decides when to read and keeps what was found, including "not
 receipt", so a document is never put through OCR twice.
 """
 
+import re
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.currencies import service as currencies
 from core.documents import service as documents
 from core.documents.repository import ReadingRepository
 from core.exceptions import ServiceUnavailable
+from core.expenses.schemas import ExpenseCreate
+from core.language.parsing import CategoryHints
 from core.models import Document, ReceiptReading, User
+from core.periods import local_today
 from core.receipts import Reading, ReceiptLine, read_receipt
 from storage.base import DocumentStore, StorageUnavailable
 
@@ -97,4 +102,50 @@ async def reading_of(
         raise ServiceUnavailable("document storage unavailable") from error
     return await keep(
         session, document, await read_content(data, document.content_type, user, locale_hint)
+    )
+
+
+_MERCHANT_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+FALLBACK_CATEGORY = "receipt"
+
+
+def category_for(merchant: str | None, hints: CategoryHints) -> str:
+    """As for a chat entry: the person's own category for the merchant's words (their
+    categories, what they filed those words under, the built-in synonyms), else the
+    merchant's first word, as "coffee 4.50" is filed under coffee."""
+    words = _MERCHANT_WORD.findall(merchant or "")
+    found = hints.resolve(words) if words else None
+    return (found or (words[0].lower() if words else FALLBACK_CATEGORY))[:64]
+
+
+async def expense_from(
+    session: AsyncSession,
+    user: User,
+    reading: Reading,
+    hints: CategoryHints,
+    amount: Decimal | None = None,
+) -> ExpenseCreate:
+    """The expense a read receipt stands for, in the user's currency.
+
+    `amount` is the person's correction, in their own currency. Otherwise the total,
+    converted at the receipt's date when the receipt is in another currency (the
+    original stays in the description); Invalid when there is no rate for it.
+    """
+    today = local_today(user.timezone)
+    # A date in the future can only be a misread one: the receipt is from today then.
+    day = reading.date if reading.date is not None and reading.date <= today else today
+    description = reading.merchant or ""
+    if amount is None:
+        amount = reading.total
+        if reading.currency != user.currency:
+            converted = await currencies.convert(
+                session, reading.total, reading.currency, user.currency, day
+            )
+            amount = converted.amount
+            description = f"{description} ({reading.total:.2f} {reading.currency})".strip()
+    return ExpenseCreate(
+        category=category_for(reading.merchant, hints),
+        amount=amount,
+        date=day,
+        description=description[:1000],
     )
