@@ -8,9 +8,8 @@ from api.errors import error_answer
 from core.config import Settings
 from core.documents import readings
 from core.documents import service as documents
-from core.documents.schemas import DocumentOut
+from core.documents.schemas import DocumentOut, ReadingOut
 from core.exceptions import Forbidden, NotFound
-from core.receipts import Reading
 from storage import LocalStore
 from storage.local import signature_valid
 
@@ -77,7 +76,7 @@ def documents_router(settings: Settings) -> APIRouter:
 
     @router.get(
         "/{document_id}/reading/",
-        response_model=Reading,
+        response_model=ReadingOut,
         responses={
             404: {"description": "No such document of yours, or not a receipt that could be read"},
             503: {"description": "The OCR engine (Tesseract) is not installed"},
@@ -89,7 +88,7 @@ def documents_router(settings: Settings) -> APIRouter:
         user: CurrentUser,
         document_id: str,
         accept_language: Annotated[str | None, Header(max_length=256)] = None,
-    ) -> Reading | JSONResponse:
+    ) -> ReadingOut | JSONResponse:
         """The receipt read from the document: read on first ask, stored, then served."""
         found = await readings.reading_of(
             session, store, user, document_id, locale_hint=first_language(accept_language)

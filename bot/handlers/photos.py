@@ -7,7 +7,7 @@ question, what it was.
 
 import logging
 from decimal import Decimal
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
@@ -24,6 +24,7 @@ from bot.middlewares import require_user
 from core.config import Settings
 from core.documents import readings
 from core.documents import service as documents
+from core.documents.schemas import ReadingOut
 from core.documents.sniff import SNIFF_BYTES, content_type_of
 from core.exceptions import Invalid, NotFound, PayloadTooLarge, ServiceUnavailable
 from core.expenses.service import expenses
@@ -31,9 +32,11 @@ from core.language.parsing import CategoryHints, Unparsed, parse_amount
 from core.models import User
 from core.money import PositiveMoney
 from core.periods import local_today
-from core.receipts import Reading
 from core.telegram import service as chats
 from storage import DocumentStore
+
+if TYPE_CHECKING:  # loaded on the first photo (numpy, Pillow, PDFium), see readings
+    from core.receipts import Reading
 
 log = logging.getLogger("finbot.bot.receipts")
 RECEIPT_DOCUMENT = "receipt_document_id"  # FSM data: the receipt whose amount is asked
@@ -52,7 +55,7 @@ def _locale_hint(message: Message) -> str | None:
 
 async def _read(
     content: BinaryIO, user: User, locale_hint: str | None
-) -> tuple[bool, Reading | None]:
+) -> tuple[bool, "Reading | None"]:
     """(whether the photo was read at all, the receipt found). Not read: no OCR engine."""
     data = content.read()
     content.seek(0)
@@ -152,7 +155,7 @@ async def photo(
 
 async def _draft(
     session: AsyncSession, user: User, document_id: str
-) -> tuple[Reading | None, bool]:
+) -> tuple[ReadingOut | None, bool]:
     """(the stored reading of the user's document, whether it is already an expense's)."""
     try:
         document = await documents.get(session, user, document_id)
@@ -166,7 +169,7 @@ async def _save(
     user: User,
     chat_id: int,
     document_id: str,
-    reading: Reading,
+    reading: ReadingOut,
     amount: Decimal | None,
 ) -> tuple[chats.Recorded, list[str]]:
     hints = await chats.hints(session, user)

@@ -7,22 +7,26 @@ receipt", so a document is never put through OCR twice.
 
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.currencies import service as currencies
 from core.documents import service as documents
 from core.documents.repository import ReadingRepository
+from core.documents.schemas import ReadingLine, ReadingOut
 from core.exceptions import ServiceUnavailable
 from core.expenses.schemas import ExpenseCreate
 from core.language.parsing import CategoryHints
 from core.models import Document, ReceiptReading, User
 from core.periods import local_today
-from core.receipts import Reading, ReceiptLine, read_receipt
 from storage.base import DocumentStore, StorageUnavailable
 
+if TYPE_CHECKING:  # core.receipts loads numpy, Pillow and PDFium: ~20 MB, on first use only
+    from core.receipts import Reading
 
-def _row(document_id: str, reading: Reading | None) -> ReceiptReading:
+
+def _row(document_id: str, reading: "Reading | None") -> ReceiptReading:
     if reading is None:
         return ReceiptReading(document_id=document_id, is_receipt=False, lines=[], confidence=0.0)
     return ReceiptReading(
@@ -37,16 +41,16 @@ def _row(document_id: str, reading: Reading | None) -> ReceiptReading:
     )
 
 
-def _reading(row: ReceiptReading) -> Reading | None:
+def _reading(row: ReceiptReading) -> ReadingOut | None:
     if not row.is_receipt or row.total is None or row.currency is None:
         return None
-    return Reading(
+    return ReadingOut(
         total=row.total,
         currency=row.currency,
         date=row.day,
         merchant=row.merchant,
         lines=[
-            ReceiptLine(text=line["text"], amount=Decimal(line["amount"])) for line in row.lines
+            ReadingLine(text=line["text"], amount=Decimal(line["amount"])) for line in row.lines
         ],
         confidence=row.confidence,
     )
@@ -54,25 +58,27 @@ def _reading(row: ReceiptReading) -> Reading | None:
 
 async def read_content(
     data: bytes, content_type: str, user: User, locale_hint: str | None = None
-) -> Reading | None:
+) -> "Reading | None":
     """Read bytes not stored yet (the chat reads a photo before it keeps it).
 
     Raises ServiceUnavailable("ocr not available") when a picture needs Tesseract.
     """
+    from core.receipts import read_receipt  # see TYPE_CHECKING above
+
     return await read_receipt(
         data, content_type, base_currency=user.currency, locale_hint=locale_hint
     )
 
 
 async def keep(
-    session: AsyncSession, document: Document, reading: Reading | None
-) -> Reading | None:
+    session: AsyncSession, document: Document, reading: "Reading | None"
+) -> ReadingOut | None:
     """Store what reading `document` found (the first stored reading wins)."""
     row = await ReadingRepository(session).add_once(_row(document.id, reading))
     return _reading(row)
 
 
-async def stored(session: AsyncSession, document: Document) -> Reading | None:
+async def stored(session: AsyncSession, document: Document) -> ReadingOut | None:
     """The stored reading of a document (None when it is not a receipt or not read yet)."""
     row = await ReadingRepository(session).get(document.id)
     return None if row is None else _reading(row)
@@ -84,7 +90,7 @@ async def reading_of(
     user: User,
     document_id: str,
     locale_hint: str | None = None,
-) -> Reading | None:
+) -> ReadingOut | None:
     """The user's document as a receipt: stored, or read now and stored; None when it is
     not a receipt that could be read (that is stored too, so returned, not raised: the
     caller's transaction must commit it).
@@ -121,7 +127,7 @@ def category_for(merchant: str | None, hints: CategoryHints) -> str:
 async def expense_from(
     session: AsyncSession,
     user: User,
-    reading: Reading,
+    reading: ReadingOut,
     hints: CategoryHints,
     amount: Decimal | None = None,
 ) -> ExpenseCreate:

@@ -1,5 +1,6 @@
 """GET /api/documents/{id}/reading/: a receipt read once on this machine, then served stored."""
 
+import logging
 from decimal import Decimal
 
 import httpx
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.models import ReceiptReading
 from core.receipts import ocr_available
+from finbot.processes import create_app
 from tests.support.receipts import GeneratedReceipt, Spec, landscape_picture, render, render_pdf
 
 needs_tesseract = pytest.mark.skipif(
@@ -143,3 +145,22 @@ async def test_a_pdf_with_a_text_layer_is_read_without_tesseract(client, alice, 
 async def test_the_reading_needs_a_token(client):
     answer = await client.get("/api/documents/anything/reading/")
     assert answer.status_code == 401
+
+
+async def test_serve_says_at_start_when_ocr_is_not_available(
+    settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+):
+    def started() -> str:
+        return " ".join(r.getMessage() for r in caplog.records if r.name == "finbot")
+
+    with caplog.at_level(logging.INFO, logger="finbot"):
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            pass
+        assert ("OCR not available" in started()) is not ocr_available()
+        caplog.clear()
+        monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            pass
+        assert "OCR not available: receipts are stored but not read" in started()
