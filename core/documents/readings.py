@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # core.receipts loads numpy, Pillow and PDFium: ~20 MB, on fi
     from core.receipts import Reading
 
 
+PDF = "application/pdf"
+
+
 def _row(document_id: str, reading: "Reading | None") -> ReceiptReading:
     if reading is None:
         return ReceiptReading(document_id=document_id, is_receipt=False, lines=[], confidence=0.0)
@@ -102,6 +105,8 @@ async def reading_of(
     row = await ReadingRepository(session).get(document.id)
     if row is not None:
         return _reading(row)
+    if not (document.content_type.startswith("image/") or document.content_type == PDF):
+        return await keep(session, document, None)  # no need to fetch what cannot be read
     try:
         data = await store.get(document.storage_key)
     except StorageUnavailable as error:

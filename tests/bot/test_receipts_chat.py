@@ -3,7 +3,7 @@
 aiogram's real client against the fake Bot API server, the REST app alongside.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import httpx
 import pytesseract
@@ -171,3 +171,24 @@ async def test_the_receipt_of_the_expense_just_typed_is_attached_to_it(bot_app, 
     assert answer["text"] == "Receipt saved and attached to your groceries expense of 120.19 EUR."
     [expense] = await expenses_of(client, alice)
     assert len(expense["document_ids"]) == 1
+
+
+async def test_a_receipt_in_another_currency_is_saved_converted_at_its_date(bot_app, telegram):
+    client, _ = bot_app
+    alice = await chat.linked_alice(client, telegram)
+    me = await client.patch("/api/auth/me/", headers=alice, json={"currency": "USD"})
+    assert me.status_code == 200, me.text
+    document_id = draft_document(await send_photo(telegram, RECEIPT.data))
+
+    await tap(telegram, f"rcs:{document_id}")
+    await telegram.wait_for("editMessageText")
+    rate = await client.get(
+        "/api/rates/", headers=alice, params={"from": "EUR", "to": "USD", "date": "2025-02-03"}
+    )
+    expected = (RECEIPT.total * Decimal(str(rate.json()["rate"]))).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    )
+    [saved] = await expenses_of(client, alice)
+    assert Decimal(str(saved["amount"])) == expected
+    assert saved["description"] == "FRESH FOODS (120.19 EUR)"
+    assert saved["document_ids"] == [document_id]
