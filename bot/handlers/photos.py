@@ -5,7 +5,6 @@ with Save / Change amount / Cancel; anything else (or no OCR engine) gets the ol
 question, what it was.
 """
 
-import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -38,7 +37,6 @@ from storage import DocumentStore
 if TYPE_CHECKING:  # loaded on the first photo (numpy, Pillow, PDFium), see readings
     from core.receipts import Reading
 
-log = logging.getLogger("finbot.bot.receipts")
 RECEIPT_DOCUMENT = "receipt_document_id"  # FSM data: the receipt whose amount is asked
 
 
