@@ -164,12 +164,14 @@ def _date_parser_info(dayfirst: bool) -> _ManyLanguages:
 
 
 def _parse_date(token: str, dayfirst: bool, today: date) -> date | None:
+    # An ISO date is year-month-day whatever the locale: with dayfirst too, dateutil reads Y-D-M.
+    year_first = bool(re.match(r"\d{4}", token))
     try:
         parsed = dateutil_parser.parse(
             _plain(token),
             parserinfo=_date_parser_info(dayfirst),
-            dayfirst=dayfirst,
-            yearfirst=bool(re.match(r"\d{4}", token)),
+            dayfirst=dayfirst and not year_first,
+            yearfirst=year_first,
         ).date()
     except (ValueError, OverflowError):
         return None

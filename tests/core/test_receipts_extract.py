@@ -92,6 +92,8 @@ def test_without_a_label_the_total_is_the_largest_amount_the_items_add_up_to() -
         ("11/24/2026", "en_GB", date(2026, 11, 24)),
         ("24.11.26", "de_DE", date(2026, 11, 24)),
         ("2026-11-24", "en_US", date(2026, 11, 24)),
+        ("2025-02-12", None, date(2025, 2, 12)),
+        ("2025-02-12", "de_DE", date(2025, 2, 12)),
         ("24-11-2026", "nl", date(2026, 11, 24)),
         ("24 Nov 2026", None, date(2026, 11, 24)),
         ("Nov 24, 2026", "en_US", date(2026, 11, 24)),
