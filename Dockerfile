@@ -17,6 +17,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     FINBOT_STORAGE_DIR=/data \
     MPLCONFIGDIR=/tmp/matplotlib
 COPY --from=build /install /usr/local
+# Receipts are read on the machine (SPEC 9): Tesseract and its English data.
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 finbot && mkdir -p /data && chown finbot /data
 USER finbot
 WORKDIR /home/finbot
