@@ -155,10 +155,14 @@ async def save(
         await message.answer(texts.TOO_OLD_TO_CHANGE)
         return
     recorded = revised.recorded
-    waiting = (await state.get_data()).get(PHOTO_WAITING)
+    data = await state.get_data()
+    waiting = data.get(PHOTO_WAITING)
     if revised.outcome == "created" and waiting and recorded.kind == "expense":
         await documents.attach(session, user, waiting, recorded.object_id)
         await state.update_data({PHOTO_WAITING: None})
+    if READINGS.format(message_id=message.message_id) in data:
+        # Edited from two readings into one: the old buttons must not overwrite it.
+        await forget_readings(state, message.message_id)
     await session.commit()  # say "saved" only once it is
     if revised.outcome == "created":
         await answer_saved(message, user, recorded, top)
@@ -230,6 +234,12 @@ async def ask_which(message: Message, state: FSMContext, user: User, ambiguous: 
     )
 
 
+async def forget_readings(state: FSMContext, message_id: int) -> None:
+    data = await state.get_data()
+    data.pop(READINGS.format(message_id=message_id), None)
+    await state.set_data(data)
+
+
 async def pick(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
     """Record exactly the reading pressed, once: the message's id keys the entry."""
     _, message_id, index = (query.data or "").split(":", 2)
@@ -254,9 +264,7 @@ async def pick(query: CallbackQuery, session: AsyncSession, user: User, state: F
         await query.answer(texts.TOO_OLD_TO_CHANGE)
         return
     await session.commit()
-    data = await state.get_data()
-    data.pop(key, None)
-    await state.set_data(data)
+    await forget_readings(state, int(message_id))
     await query.answer()
     recorded = revised.recorded
     if isinstance(query.message, Message):

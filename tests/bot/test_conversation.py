@@ -230,3 +230,15 @@ async def test_an_ambiguous_message_asks_and_records_the_pressed_reading_once(bo
     assert (await press(telegram, second["callback_data"]))["text"] == texts.CHOSEN_ALREADY
     assert (await press(telegram, first["callback_data"]))["text"] == texts.CHOSEN_ALREADY
     assert [e["amount"] for e in await listed(client, alice, "expenses")] == [13]
+
+
+async def test_an_ambiguous_message_edited_into_one_reading_retires_its_buttons(bot_app, telegram):
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    typed = telegram.message_update(CHAT, "20 30 taxi")
+    assert await send(telegram, typed) == texts.WHICH_READING
+    first, _ = buttons(telegram)
+    edit = telegram.edited_update(CHAT, typed["message"]["message_id"], "taxi 25")
+    assert (await send(telegram, edit)).startswith("Expense saved: 25.00 EUR · taxi")
+    assert (await press(telegram, first["callback_data"]))["text"] == texts.CHOSEN_ALREADY
+    assert [e["amount"] for e in await listed(client, alice, "expenses")] == [25]
