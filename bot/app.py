@@ -14,7 +14,7 @@ from aiogram.types import BotCommand
 
 from bot.delivery import ChatDelivery
 from bot.errors import on_error
-from bot.handlers import entries, overview, photos, start
+from bot.handlers import edits, entries, overview, photos, start
 from bot.middlewares import DatabaseMiddleware
 from core.config import Settings
 from core.db import Database
@@ -23,6 +23,10 @@ from storage import DocumentStore
 log = logging.getLogger("finbot.bot")
 
 COMMANDS = [
+    BotCommand(command="add", description="Record an expense: /add 50 lunch"),
+    BotCommand(command="expense", description="Record an expense: /expense 12.30 taxi"),
+    BotCommand(command="spent", description="Record an expense: /spent 20 groceries"),
+    BotCommand(command="income", description="Record an income: /income 300 freelance"),
     BotCommand(command="budget", description="Your budgets this period"),
     BotCommand(command="goals", description="Your savings goals"),
     BotCommand(command="save", description="Add to a goal: /save 100 vacation"),
@@ -58,6 +62,7 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
         overview.make_router(),
         photos.make_router(),
         entries.make_router(),
+        edits.make_router(),
     )
     return dispatcher
 
@@ -70,7 +75,7 @@ async def prepare(bot: Bot, settings: Settings) -> None:
         await bot.set_webhook(
             settings.telegram_webhook_url,
             secret_token=secret.get_secret_value() if secret else None,
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=["message", "edited_message", "callback_query"],
         )
     else:
         await bot.delete_webhook(drop_pending_updates=False)

@@ -58,3 +58,25 @@ def receipt_draft(document_id: str) -> InlineKeyboardMarkup:
             [InlineKeyboardButton(text=texts.RECEIPT_CANCEL, callback_data=f"rcx:{document_id}")],
         ]
     )
+
+
+def readings(message_id: int, labels: list[str]) -> InlineKeyboardMarkup:
+    """One button per reading of an ambiguous message; the readings wait in the FSM."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=label, callback_data=f"pick:{message_id}:{index}")]
+            for index, label in enumerate(labels)
+        ]
+    )
+
+
+def confirm_forget(entry_id: int) -> InlineKeyboardMarkup:
+    """Delete the entry an edited message no longer describes, or keep it."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=texts.DELETE_IT, callback_data=f"forget:{entry_id}"),
+                InlineKeyboardButton(text=texts.KEEP_IT, callback_data=f"keep:{entry_id}"),
+            ]
+        ]
+    )

@@ -8,9 +8,14 @@ HELP = (
     "• coffee 4.50 — or 4.50 coffee, 12,30 € lunch with Ana\n"
     "• taxi 18 yesterday, dinner 30 monday, tram 2.80 3 days ago\n"
     "• spent 20 on groceries, paid 60 for electricity\n"
-    "• +2500 salary, income 300 freelance\n"
-    "• a photo of a receipt (with a caption like: dinner 45)\n\n"
+    "• +2500 salary, income 300 freelance, salary 2500\n"
+    "• a photo of a receipt (with a caption like: dinner 45)\n"
+    "• questions: how much did I spend on food this month? what's left for groceries? "
+    "spent this week? biggest expenses in October\n"
+    "Made a typo? Edit your message and I'll fix the entry.\n\n"
     "Commands:\n"
+    "/add 50 lunch, /expense 50 lunch, /spent 50 lunch — an expense\n"
+    "/income 300 freelance — an income\n"
     "/budget — your budgets this period\n"
     "/goals — your savings goals\n"
     "/save 100 vacation — add to a goal\n"
@@ -54,6 +59,49 @@ SAVE_USAGE = "Write it like this: /save 100 vacation"
 NO_SUCH_GOAL = "I couldn't find a goal called “{name}”. Your goals: {names}"
 SAVED_TO_GOAL = "Added {amount} to {name}: {saved} of {target} {currency} saved."
 REPORT_USAGE = "Write /report week or /report month."
+TWO_CURRENCIES = "I see two currencies, so I saved nothing. One entry per message, e.g.: taxi 18 €"
+TOO_MANY_DECIMALS = "That amount has more decimals than {currency} has, so I saved nothing."
+NOT_A_COMMAND = "I don't know that command. Send /help to see what I understand."
+QUESTION_UNKNOWN = (
+    "I can't answer that yet. Try: how much did I spend on food this month? — "
+    "what's left for groceries? — spent this week? — biggest expenses in October"
+)
+RECURRING_SOON = (
+    "I can record that as a recurring entry soon; for now nothing was saved. "
+    "Send it without the repeating words to record it once."
+)
+SAFE_COMING = "Safe-to-spend is coming soon. Meanwhile /budget shows what is left of each budget."
+WHICH_READING = "I can read that two ways, so nothing is saved yet. Which one did you mean?"
+CHOSEN_ALREADY = "That is saved already."
+UPDATED = "Updated: {what}"
+UNCHANGED = "Already saved like that: {what}"
+NO_LONGER_AN_ENTRY = "Your edited message no longer reads as an entry. Delete the {what}?"
+DELETE_IT = "Delete it"
+KEEP_IT = "Keep it"
+DELETED = "Deleted: {what}."
+KEPT = "Kept: {what}."
+SPENT_ON = "You spent {amount} on {category} {span}."
+SPENT_TOTAL = "You spent {amount} {span}."
+EARNED_TOTAL = "You received {amount} {span}."
+NO_BUDGET_FOR = "You have no budget for {category}. You spent {amount} on it this month."
+BIGGEST_NONE = "No expenses {span}."
+BIGGEST_HEAD = "Your biggest expenses {span}:"
+
+
+def span(start: date, end: date) -> str:
+    if start == end:
+        return f"on {start.isoformat()}"
+    return f"from {start.isoformat()} to {end.isoformat()}"
+
+
+def entry_line(amount: Decimal, currency: str, category: str, day: str) -> str:
+    return f"{money(amount, currency)} · {category} · {day}"
+
+
+def left_line(category: str, period: str, remaining: Decimal, limit: Decimal, currency: str) -> str:
+    if remaining < 0:
+        return f"{category} ({period}): over by {money(-remaining, currency)} of {limit:.2f}"
+    return f"{category} ({period}): {money(remaining, currency)} left of {limit:.2f}"
 
 
 def money(amount: Decimal, currency: str) -> str:

@@ -1,23 +1,39 @@
-"""Plain text becomes an expense or an income; buttons re-file or undo it."""
+"""Plain text and the command forms (/add /expense /income /spent) become an expense or
+an income, a question's answer, or a choice between readings; buttons re-file, undo
+or choose."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.keyboards import after_entry
+from bot.handlers import questions
+from bot.keyboards import after_entry, readings
 from bot.middlewares import require_user
 from core.documents import service as documents
 from core.exceptions import NotFound
 from core.expenses.schemas import ExpenseCreate
 from core.incomes.schemas import IncomeCreate
-from core.language.parsing import CategoryHints, Unparsed, parse_message
+from core.language.parsing import (
+    Ambiguous,
+    CategoryHints,
+    ParsedEntry,
+    Question,
+    Unparsed,
+    parse_message,
+    read_message,
+)
 from core.models import User
 from core.periods import local_today
 from core.telegram import service as chats
-from core.telegram.service import ChatHints, Recorded
+from core.telegram.service import ChatHints, Recorded, Revised
 
 REFUSALS = {
     "no amount": texts.CANT_READ,
@@ -26,21 +42,68 @@ REFUSALS = {
     "amount out of range": texts.OUT_OF_RANGE,
 }
 PHOTO_WAITING = "photo_document_id"  # FSM data: a receipt waiting for its amount
+READINGS = "readings:{message_id}"  # FSM data: the readings of an ambiguous message
+ENTRY_COMMANDS = ("add", "expense", "income", "spent", "spend", "safe")
+Reading = ParsedEntry | Question | Ambiguous | Unparsed
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+
+
+def refusal(reason: str) -> str:
+    """What to say when a message is not an entry, by the parser's reason."""
+    if reason in REFUSALS:
+        return REFUSALS[reason]
+    if reason == "two currencies":
+        return texts.TWO_CURRENCIES
+    if reason.startswith("too many decimals for "):
+        return texts.TOO_MANY_DECIMALS.format(
+            currency=reason.removeprefix("too many decimals for ")
+        )
+    if reason == "a command":
+        return texts.NOT_A_COMMAND
+    if reason == "a question I cannot answer":
+        return texts.QUESTION_UNKNOWN
+    return texts.CANT_READ  # greetings, times, phone numbers, links: say what I do read
+
+
+def _declared(schema: type[SchemaT], **fields: Any) -> SchemaT:
+    # Currency and tags go only to schemas that take them (they arrive with other
+    # branches); an empty one is left to the schema's default.
+    return schema(
+        **{
+            name: value
+            for name, value in fields.items()
+            if name in schema.model_fields and value not in (None, [])
+        }
+    )
+
+
+def to_schema(parsed: ParsedEntry) -> ExpenseCreate | IncomeCreate:
+    """A parsed entry as core's own create schema."""
+    fields = {
+        "amount": parsed.amount,
+        "date": parsed.date,
+        "description": parsed.description,
+        "currency": parsed.currency,
+        "tags": list(parsed.tags),
+    }
+    if parsed.kind == "expense":
+        return _declared(ExpenseCreate, category=parsed.category, **fields)
+    return _declared(IncomeCreate, source=parsed.category, **fields)
+
+
+def _hints(hints: ChatHints) -> CategoryHints:
+    return CategoryHints(categories=hints.categories, words=hints.words)
 
 
 def read_entry(text: str, user: User, hints: ChatHints) -> ExpenseCreate | IncomeCreate | Unparsed:
-    """The person's words as core's own create schema, or why they are not an entry."""
-    parsed = parse_message(
-        text,
-        local_today(user.timezone),
-        CategoryHints(categories=hints.categories, words=hints.words),
-    )
-    if isinstance(parsed, Unparsed):
-        return parsed
-    fields = {"amount": parsed.amount, "date": parsed.date, "description": parsed.description}
-    if parsed.kind == "expense":
-        return ExpenseCreate(category=parsed.category, **fields)
-    return IncomeCreate(source=parsed.category, **fields)
+    """For a photo's caption: one-off entries only, refusals among REFUSALS."""
+    parsed = parse_message(text, local_today(user.timezone), _hints(hints), user.currency)
+    return parsed if isinstance(parsed, Unparsed) else to_schema(parsed)
+
+
+def read(text: str, user: User, hints: ChatHints) -> Reading:
+    """Everything a chat message can be (core.language.read_message)."""
+    return read_message(text, local_today(user.timezone), _hints(hints), user.currency)
 
 
 async def undo(message: Message, session: AsyncSession, user: User) -> None:
@@ -52,17 +115,67 @@ async def undo(message: Message, session: AsyncSession, user: User) -> None:
 async def entry(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
     # Reads before the first write: on SQLite the write lock is held from then on.
     hints = await chats.hints(session, user)
-    parsed = read_entry(message.text or "", user, hints)
-    if isinstance(parsed, Unparsed):
-        await message.answer(REFUSALS[parsed.reason])
+    await respond(message, session, user, state, read(message.text or "", user, hints), hints)
+
+
+async def respond(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    reading: Reading,
+    hints: ChatHints,
+) -> None:
+    """Record, answer, ask or refuse, for a new message or an edited one."""
+    if isinstance(reading, Question):
+        await questions.answer(message, session, user, reading)
+    elif isinstance(reading, Ambiguous):
+        await ask_which(message, state, user, reading)
+    elif isinstance(reading, Unparsed):
+        await message.answer(refusal(reading.reason))
+    elif reading.rrule is not None:
+        await message.answer(texts.RECURRING_SOON)
+    else:
+        await save(message, session, user, state, to_schema(reading), hints.top)
+
+
+async def save(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    entry: ExpenseCreate | IncomeCreate,
+    top: list[str],
+) -> None:
+    try:
+        revised = await chats.record_for_message(
+            session, user, message.chat.id, message.message_id, entry
+        )
+    except NotFound:
+        await message.answer(texts.TOO_OLD_TO_CHANGE)
         return
-    recorded = await chats.record(session, user, message.chat.id, parsed)
-    waiting = (await state.get_data()).get(PHOTO_WAITING)
-    if waiting and recorded.kind == "expense":
+    recorded = revised.recorded
+    data = await state.get_data()
+    waiting = data.get(PHOTO_WAITING)
+    if revised.outcome == "created" and waiting and recorded.kind == "expense":
         await documents.attach(session, user, waiting, recorded.object_id)
-        await state.clear()
+        await state.update_data({PHOTO_WAITING: None})
+    if READINGS.format(message_id=message.message_id) in data:
+        # Edited from two readings into one: the old buttons must not overwrite it.
+        await forget_readings(state, message.message_id)
     await session.commit()  # say "saved" only once it is
-    await answer_saved(message, user, recorded, hints.top)
+    if revised.outcome == "created":
+        await answer_saved(message, user, recorded, top)
+    else:
+        await message.answer(revision_text(revised, user))
+
+
+def revision_text(revised: Revised, user: User) -> str:
+    recorded = revised.recorded
+    line = texts.entry_line(recorded.amount, user.currency, recorded.category, recorded.day)
+    if revised.outcome == "unchanged":
+        return texts.UNCHANGED.format(what=line)
+    return texts.UPDATED.format(what=line)
 
 
 async def answer_saved(message: Message, user: User, recorded: Recorded, top: list[str]) -> None:
@@ -73,6 +186,101 @@ async def answer_saved(message: Message, user: User, recorded: Recorded, top: li
             recorded.entry_id, recorded.kind, recorded.object_id, recorded.category, top
         ),
     )
+
+
+def _stored(entry: ParsedEntry) -> dict[str, Any]:
+    """A reading as JSON for the FSM storage (Redis keeps JSON)."""
+    return {
+        "kind": entry.kind,
+        "amount": str(entry.amount),
+        "category": entry.category,
+        "date": entry.date.isoformat(),
+        "description": entry.description,
+        "currency": entry.currency,
+        "tags": list(entry.tags),
+    }
+
+
+def _restored(data: dict[str, Any]) -> ParsedEntry:
+    return ParsedEntry(
+        kind=data["kind"],
+        amount=Decimal(data["amount"]),
+        category=data["category"],
+        date=date.fromisoformat(data["date"]),
+        description=data["description"],
+        currency=data["currency"],
+        tags=tuple(data["tags"]),
+    )
+
+
+def reading_label(entry: ParsedEntry, user: User) -> str:
+    currency = entry.currency or user.currency
+    line = texts.entry_line(entry.amount, currency, entry.category, entry.date.isoformat())
+    return line if entry.kind == "expense" else f"income {line}"
+
+
+async def ask_which(message: Message, state: FSMContext, user: User, ambiguous: Ambiguous) -> None:
+    """One button per reading; nothing is recorded until one is pressed."""
+    if any(entry.rrule for entry in ambiguous.readings):
+        await message.answer(texts.RECURRING_SOON)
+        return
+    key = READINGS.format(message_id=message.message_id)
+    await state.update_data({key: [_stored(entry) for entry in ambiguous.readings]})
+    await message.answer(
+        texts.WHICH_READING,
+        reply_markup=readings(
+            message.message_id, [reading_label(entry, user) for entry in ambiguous.readings]
+        ),
+    )
+
+
+async def forget_readings(state: FSMContext, message_id: int) -> None:
+    data = await state.get_data()
+    data.pop(READINGS.format(message_id=message_id), None)
+    await state.set_data(data)
+
+
+async def pick(query: CallbackQuery, session: AsyncSession, user: User, state: FSMContext) -> None:
+    """Record exactly the reading pressed, once: the message's id keys the entry."""
+    _, message_id, index = (query.data or "").split(":", 2)
+    key = READINGS.format(message_id=message_id)
+    stored = (await state.get_data()).get(key) or []
+    if query.message is None or not message_id.isdigit() or not index.isdigit():
+        await query.answer(texts.TOO_OLD_TO_CHANGE)
+        return
+    if int(index) >= len(stored):
+        await query.answer(texts.CHOSEN_ALREADY)
+        return
+    hints = await chats.hints(session, user)
+    try:
+        revised = await chats.record_for_message(
+            session,
+            user,
+            query.message.chat.id,
+            int(message_id),
+            to_schema(_restored(stored[int(index)])),
+        )
+    except NotFound:
+        await query.answer(texts.TOO_OLD_TO_CHANGE)
+        return
+    await session.commit()
+    await forget_readings(state, int(message_id))
+    await query.answer()
+    recorded = revised.recorded
+    if isinstance(query.message, Message):
+        text = (
+            texts.saved(
+                recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day
+            )
+            if revised.outcome == "created"
+            else revision_text(revised, user)
+        )
+        await query.message.edit_text(
+            text,
+            reply_markup=after_entry(
+                recorded.entry_id, recorded.kind, recorded.object_id, recorded.category, hints.top
+            ),
+        )
 
 
 async def refile(query: CallbackQuery, session: AsyncSession, user: User) -> None:
@@ -110,7 +318,9 @@ def make_router() -> Router:
     """A fresh router: aiogram attaches a router to one dispatcher only."""
     router = Router(name="entries")
     router.message(Command("undo"))(undo)
+    router.message(Command(*ENTRY_COMMANDS))(entry)
     router.message(F.text & ~F.text.startswith("/"))(entry)
     router.callback_query(F.data.startswith("rf:"))(refile)
     router.callback_query(F.data.startswith("undo:"))(undo_button)
+    router.callback_query(F.data.startswith("pick:"))(pick)
     return require_user(router)

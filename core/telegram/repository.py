@@ -1,9 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import ChatEntry, TelegramLinkCode, User
+from core.models import ChatEntry, Expense, TelegramLinkCode, User
 
 
 class TelegramRepository:
@@ -23,6 +23,9 @@ class TelegramRepository:
 
     async def add(self, obj: object) -> None:
         self.session.add(obj)
+        await self.session.flush()
+
+    async def flush(self) -> None:
         await self.session.flush()
 
     async def link_code(self, code: str) -> TelegramLinkCode | None:
@@ -47,3 +50,24 @@ class TelegramRepository:
             .limit(1)
         )
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def entry_for_message(self, chat_id: int, message_id: int) -> ChatEntry | None:
+        query = select(ChatEntry).where(
+            ChatEntry.chat_id == chat_id, ChatEntry.message_id == message_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def entry(self, entry_id: int) -> ChatEntry | None:
+        return await self.session.get(ChatEntry, entry_id)
+
+    async def largest_expenses(
+        self, user_id: int, start: date, end: date, category: str | None, limit: int
+    ) -> list[Expense]:
+        """The largest single expenses over [start, end], newest first on a tie."""
+        query = select(Expense).where(
+            Expense.user_id == user_id, Expense.date >= start, Expense.date <= end
+        )
+        if category is not None:
+            query = query.where(func.lower(Expense.category) == category.lower())
+        query = query.order_by(Expense.amount.desc(), Expense.date.desc(), Expense.id.desc())
+        return list((await self.session.execute(query.limit(limit))).scalars())

@@ -3,7 +3,7 @@
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,27 +125,161 @@ async def hints(session: AsyncSession, user: User) -> ChatHints:
 
 
 async def record(
-    session: AsyncSession, user: User, chat_id: int, entry: ExpenseCreate | IncomeCreate
+    session: AsyncSession,
+    user: User,
+    chat_id: int,
+    entry: ExpenseCreate | IncomeCreate,
+    message_id: int | None = None,
 ) -> Recorded:
-    """Record an entry typed in the chat, remembered for /undo and the buttons."""
-    obj: Expense | Income
-    if isinstance(entry, ExpenseCreate):
-        kind, category = "expense", entry.category
-        obj = await expenses.create(session, user, entry)
-    else:
-        kind, category = "income", entry.source
-        obj = await incomes.create(session, user, entry)
-    object_id = int(obj.id)
-    chat_entry = ChatEntry(chat_id=chat_id, user_id=user.id, kind=kind, object_id=object_id)
+    """Record an entry typed in the chat, remembered for /undo, the buttons and edits."""
+    obj = await _create(session, user, entry)
+    chat_entry = ChatEntry(
+        chat_id=chat_id,
+        user_id=user.id,
+        kind=_kind(entry),
+        object_id=int(obj.id),
+        message_id=message_id,
+    )
     await TelegramRepository(session).add(chat_entry)
+    return _recorded(chat_entry, obj)
+
+
+@dataclass(frozen=True)
+class Revised:
+    """What `record_for_message` did: "created", "updated" or "unchanged"."""
+
+    recorded: Recorded
+    outcome: str
+
+
+async def record_for_message(
+    session: AsyncSession,
+    user: User,
+    chat_id: int,
+    message_id: int,
+    entry: ExpenseCreate | IncomeCreate,
+) -> Revised:
+    """The entry a message reads as: recorded the first time, and the same entry brought
+    in line after that (an edit of the message, a retried update, a second tap on the
+    same reading), so one message never makes two entries."""
+    repository = TelegramRepository(session)
+    existing = await repository.entry_for_message(chat_id, message_id)
+    if existing is not None and existing.user_id != user.id:
+        raise NotFound("entry")  # made under the account this chat was linked to before
+    if existing is None:
+        return Revised(await record(session, user, chat_id, entry, message_id), "created")
+    try:
+        old = await _service(existing.kind).get(session, user, existing.object_id)
+    except NotFound:  # deleted elsewhere (the app): the message makes it again
+        await repository.remove_entry(existing)
+        await session.flush()
+        return Revised(await record(session, user, chat_id, entry, message_id), "created")
+    if existing.kind != _kind(entry):  # "+20 refund" fixed to "20 refund": other table
+        await _service(existing.kind).delete(session, user, existing.object_id)
+        obj = await _create(session, user, entry)
+        existing.kind, existing.object_id = _kind(entry), int(obj.id)
+        await repository.flush()
+        return Revised(_recorded(existing, obj), "updated")
+    before = _values(old)
+    obj = await _replace(session, user, existing.object_id, entry)
+    outcome = "unchanged" if _values(obj) == before else "updated"
+    return Revised(_recorded(existing, obj), outcome)
+
+
+async def entry_for_message(
+    session: AsyncSession, user: User, chat_id: int, message_id: int
+) -> ChatEntry | None:
+    entry = await TelegramRepository(session).entry_for_message(chat_id, message_id)
+    return entry if entry is not None and entry.user_id == user.id else None
+
+
+async def chat_entry(session: AsyncSession, user: User, entry_id: int) -> ChatEntry | None:
+    entry = await TelegramRepository(session).entry(entry_id)
+    return entry if entry is not None and entry.user_id == user.id else None
+
+
+async def describe(session: AsyncSession, user: User, entry: ChatEntry) -> str | None:
+    """What it was, as 'expense of 12.00 (lunch)', or None when it is gone."""
+    try:
+        obj = await _service(entry.kind).get(session, user, entry.object_id)
+    except NotFound:
+        return None
+    label = obj.category if isinstance(obj, Expense) else obj.source
+    return f"{entry.kind} of {obj.amount:.2f} ({label})"
+
+
+async def forget(session: AsyncSession, user: User, chat_id: int, entry_id: int) -> str | None:
+    """Delete an entry this chat made (any, not only the last): what it was, or None
+    when it is gone already (a second tap on the button)."""
+    repository = TelegramRepository(session)
+    entry = await repository.entry(entry_id)
+    if entry is None or entry.user_id != user.id or entry.chat_id != chat_id:
+        return None
+    return await _delete(session, user, entry)
+
+
+async def largest_expenses(
+    session: AsyncSession,
+    user: User,
+    start: date,
+    end: date,
+    category: str | None = None,
+    limit: int = 5,
+) -> list[Expense]:
+    return await TelegramRepository(session).largest_expenses(user.id, start, end, category, limit)
+
+
+def _kind(entry: ExpenseCreate | IncomeCreate) -> str:
+    return "expense" if isinstance(entry, ExpenseCreate) else "income"
+
+
+def _service(kind: str) -> ExpenseService | IncomeService:
+    return expenses if kind == "expense" else incomes
+
+
+async def _create(
+    session: AsyncSession, user: User, entry: ExpenseCreate | IncomeCreate
+) -> Expense | Income:
+    if isinstance(entry, ExpenseCreate):
+        return await expenses.create(session, user, entry)
+    return await incomes.create(session, user, entry)
+
+
+async def _replace(
+    session: AsyncSession, user: User, object_id: int, entry: ExpenseCreate | IncomeCreate
+) -> Expense | Income:
+    if isinstance(entry, ExpenseCreate):
+        return await expenses.replace(session, user, object_id, entry)
+    return await incomes.replace(session, user, object_id, entry)
+
+
+# What an edit can change; compared to tell an edit from a repeat.
+_COMPARED = ("category", "source", "amount", "date", "description", "currency")
+
+
+def _values(obj: Expense | Income) -> tuple[object, ...]:
+    return tuple(getattr(obj, name, None) for name in _COMPARED)
+
+
+def _recorded(entry: ChatEntry, obj: Expense | Income) -> Recorded:
     return Recorded(
-        entry_id=chat_entry.id,
-        kind=kind,
-        object_id=object_id,
+        entry_id=entry.id,
+        kind=entry.kind,
+        object_id=int(obj.id),
         amount=obj.amount,
-        category=category,
+        category=obj.category if isinstance(obj, Expense) else obj.source,
         day=obj.date.isoformat(),
     )
+
+
+async def _delete(session: AsyncSession, user: User, entry: ChatEntry) -> str:
+    what = await describe(session, user, entry)
+    if what is None:
+        what = f"{entry.kind} (already deleted)"
+    else:
+        await _service(entry.kind).delete(session, user, entry.object_id)
+    await TelegramRepository(session).remove_entry(entry)
+    return what
 
 
 async def undo(
@@ -156,16 +290,7 @@ async def undo(
     entry = await repository.last_entry(chat_id)
     if entry is None or entry.user_id != user.id or (entry_id is not None and entry.id != entry_id):
         return None
-    service: ExpenseService | IncomeService = expenses if entry.kind == "expense" else incomes
-    try:
-        obj = await service.get(session, user, entry.object_id)
-        label = obj.category if isinstance(obj, Expense) else obj.source
-        what = f"{entry.kind} of {obj.amount:.2f} ({label})"
-        await service.delete(session, user, entry.object_id)
-    except NotFound:
-        what = f"{entry.kind} (already deleted)"
-    await repository.remove_entry(entry)
-    return what
+    return await _delete(session, user, entry)
 
 
 async def refile(session: AsyncSession, user: User, expense_id: int, category: str) -> str:

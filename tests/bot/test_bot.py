@@ -69,7 +69,10 @@ async def linked_alice(client: httpx.AsyncClient, telegram: FakeTelegram) -> dic
 async def test_start_registers_commands_and_makes_an_account(bot_app, telegram):
     await telegram.wait_for("setMyCommands")
     commands = {c["command"] for c in telegram.sent("setMyCommands")[0].params["commands"]}
-    assert commands == {"budget", "goals", "save", "report", "undo", "help"}
+    assert commands == {
+        *("add", "expense", "spent", "income"),
+        *("budget", "goals", "save", "report", "undo", "help"),
+    }
     assert telegram.sent("deleteWebhook")  # polling mode
     answer = await say(telegram, "/start")
     assert answer.startswith("Welcome to finbot!")
@@ -100,7 +103,7 @@ async def test_unreadable_messages_record_nothing(bot_app, telegram):
     client, _ = bot_app
     alice = await linked_alice(client, telegram)
     assert "coffee 4.50" in await say(telegram, "hello there")
-    assert "more than one amount" in await say(telegram, "taxi 10 20")
+    assert "more than one amount" in await say(telegram, "taxi 10 20 30")
     assert (await client.get("/api/expenses/", headers=alice)).json() == []
 
 

@@ -77,6 +77,12 @@ class FakeTelegram:
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return {"update_id": next(self._ids), "message": message}
 
+    def edited_update(self, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
+        """The person edited their message `message_id` to read `text`."""
+        edit = self.message_update(chat_id, text)["message"]
+        edit.update(message_id=message_id, date=int(time.time()) - 1, edit_date=int(time.time()))
+        return {"update_id": next(self._ids), "edited_message": edit}
+
     def photo_update(
         self, chat_id: int, content: bytes, caption: str | None = None
     ) -> dict[str, Any]:
