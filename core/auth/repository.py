@@ -2,12 +2,17 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from core.models import AuthToken, LoginFailure, PasswordReset, User
 
 # Every request runs this: built once, so its SQL and cache key are made once.
+# Plain columns (Core), not the User entity: the ORM's loading costs several
+# times the query; the user is then put in the session as if it had loaded it.
+_USER_COLUMNS = tuple(User.__table__.c)
+_USER_KEYS = tuple(column.key for column in _USER_COLUMNS)
 _USER_FOR_TOKEN = (
-    select(User, AuthToken.id, AuthToken.last_used_at)
+    select(*_USER_COLUMNS, AuthToken.id.label("token_id"), AuthToken.last_used_at.label("used"))
     .join(AuthToken, AuthToken.user_id == User.id)
     .where(
         AuthToken.token_hash == bindparam("token_hash"),
@@ -55,11 +60,22 @@ class UserRepository:
         self, token_hash: str, used_since: datetime
     ) -> tuple[User, int, datetime] | None:
         """The token's user, the token's id and its last use, if it was used since `used_since`."""
-        found = await self.session.execute(
+        connection = await self.session.connection()
+        found = await connection.execute(
             _USER_FOR_TOKEN, {"token_hash": token_hash, "used_since": used_since}
         )
         row = found.one_or_none()
-        return None if row is None else (row[0], row[1], row[2])
+        if row is None:
+            return None
+        *values, token_id, last_used_at = row
+        user = self.session.identity_map.get(  # already in this unit of work: that one
+            self.session.sync_session.identity_key(User, values[0])
+        )
+        if user is None:
+            user = User(**dict(zip(_USER_KEYS, values, strict=True)))
+            make_transient_to_detached(user)  # as loaded: its changes are flushed as UPDATEs
+            self.session.add(user)
+        return user, token_id, last_used_at
 
     async def token_alive(self, token_hash: str, used_since: datetime) -> bool:
         query = select(AuthToken.id).where(
