@@ -91,6 +91,11 @@ class UserRepository:
     async def revoke_token(self, token_hash: str) -> None:
         await self.session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash))
 
+    async def delete_tokens_unused_since(self, since: datetime) -> int:
+        """Tokens last used before `since` (expired: they no longer authenticate)."""
+        result = await self.session.execute(delete(AuthToken).where(AuthToken.last_used_at < since))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def revoke_all_tokens(self, user_id: int) -> None:
         await self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
 
