@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,20 @@ _USER_FOR_TOKEN = (
         AuthToken.last_used_at >= bindparam("used_since"),
     )
 )
+
+
+USER_COLUMNS = _USER_COLUMNS
+
+
+def attach_user(session: AsyncSession, values: Any) -> User:
+    """The User of a row of USER_COLUMNS, in the session as if the ORM had loaded it
+    (its changes are flushed as UPDATEs); the session's own copy if it has one."""
+    user: User | None = session.identity_map.get(session.sync_session.identity_key(User, values[0]))
+    if user is None:
+        user = User(**dict(zip(_USER_KEYS, values, strict=True)))
+        make_transient_to_detached(user)
+        session.add(user)
+    return user
 
 
 class UserRepository:
@@ -68,14 +83,7 @@ class UserRepository:
         if row is None:
             return None
         *values, token_id, last_used_at = row
-        user = self.session.identity_map.get(  # already in this unit of work: that one
-            self.session.sync_session.identity_key(User, values[0])
-        )
-        if user is None:
-            user = User(**dict(zip(_USER_KEYS, values, strict=True)))
-            make_transient_to_detached(user)  # as loaded: its changes are flushed as UPDATEs
-            self.session.add(user)
-        return user, token_id, last_used_at
+        return attach_user(self.session, values), token_id, last_used_at
 
     async def token_alive(self, token_hash: str, used_since: datetime) -> bool:
         query = select(AuthToken.id).where(
