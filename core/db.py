@@ -231,6 +231,12 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
     dialect = engine.sync_engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
+    def give_back(record_info: dict[str, Any] | None) -> None:
+        if record_info is not None and record_info.pop(_HOLDS_WRITER, False):
+            if file_lock is not None:
+                file_lock.release()
+            writer.release()
+
     def wrote(dbapi_connection: Any) -> bool:
         """Whether a transaction is open, forgetting it; unknown (the dialect's own
         first connection) counts as open."""
@@ -240,23 +246,30 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
             return True
         return bool(info.pop(_IN_WRITE, False))
 
+    # The locks go back as soon as the transaction ends, not when the connection
+    # is returned: the next writer (maybe in another process) starts that much sooner.
     def do_commit(dbapi_connection: Any) -> None:
         if wrote(dbapi_connection):
-            commit(dbapi_connection)
+            try:
+                commit(dbapi_connection)
+            except BaseException:
+                dbapi_connection.info[_IN_WRITE] = True  # still open: the rollback ends it
+                raise
+            give_back(getattr(dbapi_connection, "record_info", None))
 
     def do_rollback(dbapi_connection: Any) -> None:
         if wrote(dbapi_connection):
-            rollback(dbapi_connection)
+            try:
+                rollback(dbapi_connection)
+            finally:
+                give_back(getattr(dbapi_connection, "record_info", None))
 
     dialect.do_commit = do_commit  # type: ignore[method-assign]
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
     @event.listens_for(engine.sync_engine.pool, "checkin")
     def _release_writer(_dbapi_connection: Any, record: Any) -> None:
-        if record.record_info.pop(_HOLDS_WRITER, False):
-            if file_lock is not None:
-                file_lock.release()
-            writer.release()
+        give_back(record.record_info)  # after a connection error, say
 
 
 def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any) -> AsyncEngine:
