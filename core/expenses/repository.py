@@ -49,7 +49,8 @@ class ExpenseRepository(DatedRepository[Expense]):
             .order_by(func.count().desc(), key)
             .limit(limit)
         )
-        return list((await self.session.execute(query)).scalars())
+        connection = await self.session.connection()  # Core: no ORM result machinery
+        return list((await connection.execute(query)).scalars())
 
     async def recent_words(self, user_id: int, limit: int = 300) -> list[tuple[str, str]]:
         """(description, category) of recent expenses: the words people reuse."""
@@ -59,7 +60,8 @@ class ExpenseRepository(DatedRepository[Expense]):
             .order_by(Expense.id.desc())
             .limit(limit)
         )
-        return [(d, c) for d, c in (await self.session.execute(query)).all()]
+        connection = await self.session.connection()  # Core: no ORM result machinery
+        return [(d, c) for d, c in await connection.execute(query)]
 
     async def page_rows(self, user_id: int, paging: Paging, filters: Any = None) -> Page[Any]:
         """A page of rows with `has_documents` per row and the total, in one round trip.
