@@ -2,8 +2,10 @@
 (`finbot serve` in webhook mode, against a fake Bot API server), beside a bare
 aiogram echo bot doing the same round trip. 50 chats, one update in flight per
 chat. Prints updates/s and p50/p99 from posting the update to its reply having
-reached the Bot API, and the ratio (median of repeats).
-Usage: python bench/bot.py [--updates N] [--repeats R]
+reached the Bot API, and the ratio (median of repeats). Then a steady run:
+30 updates/s (Telegram's own per-bot send limit) spread over the 50 chats, for
+--steady seconds; its reply p50/p99 is what a person in a busy bot feels.
+Usage: python bench/bot.py [--updates N] [--repeats R] [--steady S] [--database URL]
 """
 
 import argparse
@@ -50,6 +52,36 @@ async def drive(
         return per_chat * CHATS / (time.perf_counter() - began), latencies
 
 
+STEADY_RATE = 30  # updates/s
+
+
+async def steady(
+    telegram: FakeTelegram, url: str, seconds: float, headers: dict[str, str]
+) -> list[float]:
+    """Updates sent on a fixed clock, whatever the replies do; each one's latency."""
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(headers=headers) as http:
+
+        async def one(chat_id: int) -> None:
+            update = telegram.message_update(chat_id, "coffee 4.50")
+            before = telegram.messages_to(chat_id)
+            began = time.perf_counter()
+            async with http.post(url, json=update) as answer:
+                assert answer.status == 200, await answer.text()
+            await telegram.replied(chat_id, before + 1)
+            latencies.append(time.perf_counter() - began)
+
+        tasks = []
+        start_at = time.perf_counter()
+        for n in range(int(seconds * STEADY_RATE)):
+            delay = start_at + n / STEADY_RATE - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(1000 + n % CHATS)))
+        await asyncio.gather(*tasks)
+    return latencies
+
+
 async def main_async(args: argparse.Namespace, workdir: Path) -> None:
     telegram = await FakeTelegram().start()
     database = args.database or f"sqlite+aiosqlite:///{workdir}/bot.db"
@@ -88,6 +120,7 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> None:
             runs["echo"].append(
                 await drive(telegram, f"http://127.0.0.1:{echo_port}/webhook", args.updates, {})
             )
+        steady_latencies = await steady(telegram, webhook, args.steady, hook_headers)
     finally:
         await asyncio.to_thread(stop, finbot)
         await asyncio.to_thread(stop, echo)
@@ -99,12 +132,18 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> None:
         p99 = median([percentile(lat, 0.99) for _, lat in measured]) * 1000
         print(f"{name:7} {rates[name]:7.0f} updates/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
     print(f"ratio   {rates['finbot'] / rates['echo']:.2f} (finbot / bare aiogram echo, updates/s)")
+    print(
+        f"steady  {STEADY_RATE} updates/s over {CHATS} chats, {len(steady_latencies)} updates: "
+        f"p50 {percentile(steady_latencies, 0.5) * 1000:6.1f} ms   "
+        f"p99 {percentile(steady_latencies, 0.99) * 1000:6.1f} ms (limit 100)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steady", type=float, default=20, help="seconds of the steady run")
     parser.add_argument("--database", help="a SQLAlchemy URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,7 @@
 """Engine, sessions and the one transaction per unit of work."""
 
 import asyncio
+import collections
 import fcntl
 import logging
 import os
@@ -9,6 +10,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.util import await_only
+from sqlalchemy.util import EMPTY_DICT, await_only
 
 log = logging.getLogger("finbot.db")
 CommitHook = Callable[[AsyncSession], Awaitable[None]]
@@ -93,23 +98,106 @@ def _sqlite_file(url: str) -> str | None:
     return os.path.abspath(path)
 
 
+def _run_in_sqlite_thread(
+    connection: Any, operation: str, parameters: Any, begin_first: bool
+) -> tuple[Any, list[Any], int, int | None]:
+    """A statement whole (BEGIN first, if asked), in the driver's thread."""
+    if begin_first:
+        connection.execute("BEGIN IMMEDIATE")
+    cursor = connection.execute(operation, () if parameters is None else parameters)
+    try:
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
+    """aiosqlite's adapter makes four trips to the driver's thread per statement
+    (open cursor, execute, fetch, close), each waiting for a turn of a busy event
+    loop; this one makes one, and carries our BEGIN IMMEDIATE along with it."""
+
+    __slots__ = ("_begin_first", "_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]  # none is opened until executemany
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._begin_first = False
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description if self._cursor is None else super().description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount if self._cursor is None else super().rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid if self._cursor is None else super().lastrowid
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        begin_first, self._begin_first = self._begin_first, False
+        driver = self._connection
+        async with self._adapt_connection._execute_mutex:
+            self._description, rows, self._rowcount, self._lastrowid = await driver._execute(
+                _run_in_sqlite_thread, driver._conn, operation, parameters, begin_first
+            )
+        self._rows = collections.deque(rows)
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        if self._begin_first:  # rare (bulk inserts): the plain way, one trip more
+            self._begin_first = False
+            self.execute("BEGIN IMMEDIATE")
+        if self._cursor is None:
+            self._cursor = self._aenter_cursor(self._make_new_cursor(self._connection))
+        return super().executemany(operation, seq_of_parameters)
+
+    async def _async_soft_close(self) -> None:
+        if self._cursor is not None:
+            await super()._async_soft_close()
+
+    def close(self) -> None:
+        self._rows.clear()
+        if self._cursor is not None:
+            super().close()
+
+
+class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneHopCursor
+
+
 def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
-    """WAL, foreign keys, and one writer at a time without SQLite's polling.
+    """WAL, foreign keys, one writer at a time without SQLite's polling, and as
+    few trips to the driver's thread as a statement allows.
 
     SQLite allows one writer. A deferred transaction that reads and then writes
     fails at once ("database is locked") when another writer committed in
     between, and writers that collide wait in a busy handler that sleeps and
     polls. So: statements run in autocommit until the first write; that write
     first takes an in-process asyncio lock, then the cross-process file lock,
-    then BEGIN IMMEDIATE; both locks are released when the connection goes back
-    to the pool. Reads never wait; writers of every process queue and are woken
-    at once; busy_timeout is left only for writers that bypass the file lock
-    (migrations).
+    then BEGIN IMMEDIATE (sent with the write itself); both locks are released
+    when the connection goes back to the pool. Reads never wait; writers of
+    every process queue and are woken at once; busy_timeout is left only for
+    writers that bypass the file lock (migrations).
+
+    A unit of work that only read has no transaction open on the driver, so its
+    COMMIT and the pool's ROLLBACK at return are skipped: each would be a trip
+    to the driver's thread doing nothing.
     """
     writer = asyncio.Lock()
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.__class__ = _OneHopConnection  # same layout, one-trip cursors
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -133,20 +221,55 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
             if file_lock is not None:
                 await_only(file_lock.acquire(on_failure=writer.release))
             held[_HOLDS_WRITER] = True
-        cursor.execute("BEGIN IMMEDIATE")
+        if isinstance(cursor, _OneHopCursor):
+            cursor._begin_first = True
+        else:
+            cursor.execute("BEGIN IMMEDIATE")
         info[_IN_WRITE] = True
 
-    @event.listens_for(engine.sync_engine, "commit")
-    @event.listens_for(engine.sync_engine, "rollback")
-    def _end_write(conn: Connection) -> None:
-        conn.info.pop(_IN_WRITE, None)
+    # The dialect is this engine's own: wrapping its commit and rollback touches no other.
+    dialect = engine.sync_engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
 
-    @event.listens_for(engine.sync_engine.pool, "checkin")
-    def _release_writer(_dbapi_connection: Any, record: Any) -> None:
-        if record.record_info.pop(_HOLDS_WRITER, False):
+    def give_back(record_info: dict[str, Any] | None) -> None:
+        if record_info is not None and record_info.pop(_HOLDS_WRITER, False):
             if file_lock is not None:
                 file_lock.release()
             writer.release()
+
+    def wrote(dbapi_connection: Any) -> bool:
+        """Whether a transaction is open, forgetting it; unknown (the dialect's own
+        first connection) counts as open."""
+        try:
+            info = dbapi_connection.info
+        except NotImplementedError:
+            return True
+        return bool(info.pop(_IN_WRITE, False))
+
+    # The locks go back as soon as the transaction ends, not when the connection
+    # is returned: the next writer (maybe in another process) starts that much sooner.
+    def do_commit(dbapi_connection: Any) -> None:
+        if wrote(dbapi_connection):
+            try:
+                commit(dbapi_connection)
+            except BaseException:
+                dbapi_connection.info[_IN_WRITE] = True  # still open: the rollback ends it
+                raise
+            give_back(getattr(dbapi_connection, "record_info", None))
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        if wrote(dbapi_connection):
+            try:
+                rollback(dbapi_connection)
+            finally:
+                give_back(getattr(dbapi_connection, "record_info", None))
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @event.listens_for(engine.sync_engine.pool, "checkin")
+    def _release_writer(_dbapi_connection: Any, record: Any) -> None:
+        give_back(record.record_info)  # after a connection error, say
 
 
 def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any) -> AsyncEngine:

@@ -1,19 +1,39 @@
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from core.models import AuthToken, LoginFailure, PasswordReset, User
 
 # Every request runs this: built once, so its SQL and cache key are made once.
+# Plain columns (Core), not the User entity: the ORM's loading costs several
+# times the query; the user is then put in the session as if it had loaded it.
+_USER_COLUMNS = tuple(User.__table__.c)
+_USER_KEYS = tuple(column.key for column in _USER_COLUMNS)
 _USER_FOR_TOKEN = (
-    select(User, AuthToken.id, AuthToken.last_used_at)
+    select(*_USER_COLUMNS, AuthToken.id.label("token_id"), AuthToken.last_used_at.label("used"))
     .join(AuthToken, AuthToken.user_id == User.id)
     .where(
         AuthToken.token_hash == bindparam("token_hash"),
         AuthToken.last_used_at >= bindparam("used_since"),
     )
 )
+
+
+USER_COLUMNS = _USER_COLUMNS
+
+
+def attach_user(session: AsyncSession, values: Any) -> User:
+    """The User of a row of USER_COLUMNS, in the session as if the ORM had loaded it
+    (its changes are flushed as UPDATEs); the session's own copy if it has one."""
+    user: User | None = session.identity_map.get(session.sync_session.identity_key(User, values[0]))
+    if user is None:
+        user = User(**dict(zip(_USER_KEYS, values, strict=True)))
+        make_transient_to_detached(user)
+        session.add(user)
+    return user
 
 
 class UserRepository:
@@ -55,11 +75,15 @@ class UserRepository:
         self, token_hash: str, used_since: datetime
     ) -> tuple[User, int, datetime] | None:
         """The token's user, the token's id and its last use, if it was used since `used_since`."""
-        found = await self.session.execute(
+        connection = await self.session.connection()
+        found = await connection.execute(
             _USER_FOR_TOKEN, {"token_hash": token_hash, "used_since": used_since}
         )
         row = found.one_or_none()
-        return None if row is None else (row[0], row[1], row[2])
+        if row is None:
+            return None
+        *values, token_id, last_used_at = row
+        return attach_user(self.session, values), token_id, last_used_at
 
     async def token_alive(self, token_hash: str, used_since: datetime) -> bool:
         query = select(AuthToken.id).where(
@@ -74,6 +98,11 @@ class UserRepository:
 
     async def revoke_token(self, token_hash: str) -> None:
         await self.session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash))
+
+    async def delete_tokens_unused_since(self, since: datetime) -> int:
+        """Tokens last used before `since` (expired: they no longer authenticate)."""
+        result = await self.session.execute(delete(AuthToken).where(AuthToken.last_used_at < since))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def revoke_all_tokens(self, user_id: int) -> None:
         await self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.db import Database
 from core.models import (
+    AuthToken,
     Budget,
     Expense,
     Goal,
@@ -247,3 +248,18 @@ async def test_purge_deletes_expired_logins_resets_and_link_codes_only(db):
     assert resets == {"valid"}
     assert codes == {"valid"}
     assert await run_job("purge", db, None, NOW) == 0
+
+
+async def test_purge_deletes_tokens_unused_for_longer_than_the_ttl(db, monkeypatch):
+    monkeypatch.setenv("FINBOT_TOKEN_TTL_DAYS", "10")
+    user = await add_user(db, "ana")
+    day = timedelta(days=1)
+    await bulk(
+        db,
+        AuthToken(user_id=user, token_hash="stale", last_used_at=NOW - 10 * day - day),
+        AuthToken(user_id=user, token_hash="fresh", last_used_at=NOW - 10 * day + day),
+    )
+    assert await run_job("purge", db, None, NOW) == 1
+    async with db.session() as session:
+        left = set((await session.execute(select(AuthToken.token_hash))).scalars())
+    assert left == {"fresh"}
