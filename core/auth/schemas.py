@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from core.currencies import is_currency
 from core.schemas import OutSchema, Schema, StorableText
@@ -70,6 +70,7 @@ class MeUpdate(Schema):
     currency: Currency | None = None
     weekly_summary: bool | None = None
     monthly_summary: bool | None = None
+    pay_day: Annotated[int, Field(ge=1, le=31)] | None = None
 
 
 class UserOut(OutSchema):
@@ -83,3 +84,4 @@ class Me(UserOut):
     currency: str
     weekly_summary: bool
     monthly_summary: bool
+    pay_day: int

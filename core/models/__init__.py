@@ -6,6 +6,7 @@ from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
 from core.models.notifications import Notification
 from core.models.payments import Payment, ProcessedEvent
 from core.models.rates import Rate
+from core.models.recurring import RecurringEntry, RecurringPosting
 from core.models.telegram import ChatEntry, TelegramLinkCode
 from core.models.users import AuthToken, LoginFailure, PasswordReset, User
 
@@ -25,6 +26,8 @@ __all__ = [
     "Payment",
     "ProcessedEvent",
     "Rate",
+    "RecurringEntry",
+    "RecurringPosting",
     "TelegramLinkCode",
     "User",
 ]
