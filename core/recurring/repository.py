@@ -72,8 +72,8 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
         )
         if self._dialect == "postgresql":
             query = query.with_for_update(of=RecurringEntry, skip_locked=True)
-        rows: list[Row[Any]] = list((await self.session.execute(query)).all())
-        return rows
+        result: Any = await self.session.execute(query)
+        return list(result.all())
 
     async def claim(self, occurrences: list[tuple[int, date]]) -> set[tuple[int, date]]:
         """Record these (recurring_id, date) occurrences; answers those that were new.
