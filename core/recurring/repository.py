@@ -14,11 +14,14 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedRepository, insert_for
 from core.models import Budget, Expense, Income, RecurringEntry, RecurringPosting, User
+from core.models.base import utcnow
 
 _DUE_COLUMNS = (
     RecurringEntry.id,
@@ -79,43 +82,71 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
         """Record these (recurring_id, date) occurrences; answers those that were new.
 
         The unique key decides: an occurrence another run recorded is not answered."""
+        if not occurrences:
+            return set()
+        created_at = utcnow()
         claimed: set[tuple[int, date]] = set()
-        dialect_insert = insert_for(self.session)
         for first in range(0, len(occurrences), _BATCH):
-            rows = [
-                {"recurring_id": recurring_id, "date": day}
-                for recurring_id, day in occurrences[first : first + _BATCH]
-            ]
-            query = (
-                dialect_insert(RecurringPosting)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["recurring_id", "date"])
-                .returning(RecurringPosting.recurring_id, RecurringPosting.date)
-            )
-            claimed.update((r.recurring_id, r.date) for r in await self.session.execute(query))
+            batch = occurrences[first : first + _BATCH]
+            if self._dialect == "postgresql":
+                params = {
+                    "ids": [recurring_id for recurring_id, _ in batch],
+                    "dates": [day for _, day in batch],
+                    "at": created_at,
+                }
+                result = await self.session.execute(_PG_CLAIM, params)
+            else:
+                rows = [{"recurring_id": r, "date": d, "created_at": created_at} for r, d in batch]
+                result = await self.session.execute(_claim_query(self.session), rows)
+            claimed.update((r.recurring_id, r.date) for r in result)
         return claimed
 
     async def insert_entries(
         self, expenses: list[dict[str, Any]], incomes: list[dict[str, Any]]
     ) -> None:
-        for model, rows in ((Expense, expenses), (Income, incomes)):
+        """Many expenses and incomes (dicts of their columns) in few statements."""
+        postgres = self._dialect == "postgresql"
+        for table, name, rows in (
+            (cast(Table, Expense.__table__), "category", expenses),
+            (cast(Table, Income.__table__), "source", incomes),
+        ):
             for first in range(0, len(rows), _BATCH):
-                await self.session.execute(insert(model), rows[first : first + _BATCH])
+                batch = rows[first : first + _BATCH]
+                if postgres:
+                    # Arrays bound once: no per-row parameters to build or send.
+                    params = {
+                        column: [row[column] for row in batch]
+                        for column in ("user_id", "amount", "date", "description", "created_at")
+                    }
+                    params["name"] = [row[name] for row in batch]
+                    await self.session.execute(_pg_insert_entries(table.name, name), params)
+                else:
+                    await self.session.execute(insert(table), batch)
 
     async def set_schedules(self, schedules: list[dict[str, Any]]) -> None:
         """Store next_date, reminded_for and wake_on of many entries (each dict has `key`)."""
         table = cast(Table, RecurringEntry.__table__)
-        query = (
-            update(table)
-            .where(table.c.id == bindparam("key"))
-            .values(
-                next_date=bindparam("next_date"),
-                reminded_for=bindparam("reminded_for"),
-                wake_on=bindparam("wake_on"),
-            )
-        )
         for first in range(0, len(schedules), _BATCH):
-            await self.session.execute(query, schedules[first : first + _BATCH])
+            batch = schedules[first : first + _BATCH]
+            if self._dialect == "postgresql":
+                params = {
+                    "ids": [row["key"] for row in batch],
+                    "next": [row["next_date"] for row in batch],
+                    "reminded": [row["reminded_for"] for row in batch],
+                    "wake": [row["wake_on"] for row in batch],
+                }
+                await self.session.execute(_PG_SET_SCHEDULES, params)
+                continue
+            query = (
+                update(table)
+                .where(table.c.id == bindparam("key"))
+                .values(
+                    next_date=bindparam("next_date"),
+                    reminded_for=bindparam("reminded_for"),
+                    wake_on=bindparam("wake_on"),
+                )
+            )
+            await self.session.execute(query, batch)
 
     async def watched(self, pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
         """Which (user_id, lower-cased category) pairs have a budget."""
@@ -148,3 +179,38 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
     def _dialect(self) -> str:
         bind = self.session.bind
         return bind.dialect.name if bind is not None else "sqlite"
+
+
+def _claim_query(session: AsyncSession) -> Any:
+    return (
+        insert_for(session)(RecurringPosting)
+        .on_conflict_do_nothing(index_elements=["recurring_id", "date"])
+        .returning(RecurringPosting.recurring_id, RecurringPosting.date)
+    )
+
+
+# PostgreSQL: many rows as arrays through unnest(), one statement per batch.
+_PG_CLAIM = text(
+    "INSERT INTO recurring_postings (recurring_id, date, created_at) "
+    "SELECT v.recurring_id, v.date, :at "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:dates AS date[])) AS v(recurring_id, date) "
+    "ON CONFLICT (recurring_id, date) DO NOTHING "
+    "RETURNING recurring_id, date"
+)
+_PG_SET_SCHEDULES = text(
+    "UPDATE recurring_entries AS r "
+    "SET next_date = v.next_date, reminded_for = v.reminded_for, wake_on = v.wake_on "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:next AS date[]), "
+    "CAST(:reminded AS date[]), CAST(:wake AS date[])) "
+    "AS v(id, next_date, reminded_for, wake_on) "
+    "WHERE r.id = v.id"
+)
+
+
+def _pg_insert_entries(table: str, name: str) -> Any:
+    return text(
+        f"INSERT INTO {table} (user_id, {name}, amount, date, description, created_at) "
+        "SELECT * FROM unnest(CAST(:user_id AS integer[]), CAST(:name AS varchar[]), "
+        "CAST(:amount AS numeric[]), CAST(:date AS date[]), CAST(:description AS text[]), "
+        "CAST(:created_at AS timestamptz[]))"
+    )

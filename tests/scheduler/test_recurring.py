@@ -227,3 +227,29 @@ async def test_two_run_once_processes_post_each_occurrence_once(db, empty_databa
     per_user = 1 + 3  # rent on the 3rd; Fridays 3, 10 and 17 January
     assert made == per_user * len(users)
     assert len(await expense_dates(db)) == per_user * len(users)
+
+
+async def test_entries_sharing_a_rule_keep_their_own_start_day_and_end(db):
+    ana = await add_user(db, "ana")
+    # Plain FREQ=WEEKLY / MONTHLY take the day from the start; same rule, other days.
+    await add_entry(db, ana, category="tue", rrule="FREQ=WEEKLY", start=date(2030, 12, 31))
+    await add_entry(db, ana, category="thu", rrule="FREQ=WEEKLY", start=date(2031, 1, 2))
+    await add_entry(db, ana, category="m5", rrule="FREQ=MONTHLY", start=date(2030, 12, 5))
+    await add_entry(db, ana, category="m9", rrule="FREQ=MONTHLY", start=date(2030, 12, 9))
+    await add_entry(db, ana, category="d", rrule="FREQ=DAILY", start=date(2031, 1, 10))
+    await add_entry(db, ana, category="d-end", rrule="FREQ=DAILY", start=date(2031, 1, 10),
+                    end=date(2031, 1, 11))  # fmt: skip
+    assert await post(db, "2031-01-12T12:00:00+00:00") == 2 + 2 + 2 + 2 + 3 + 2
+    async with db.session() as session:
+        rows = (await session.execute(select(Expense.category, Expense.date))).all()
+    by_category: dict[str, list[str]] = {}
+    for category, day in sorted(rows, key=lambda row: row[1]):
+        by_category.setdefault(category, []).append(f"{day:%m-%d}")
+    assert by_category == {
+        "tue": ["12-31", "01-07"],
+        "thu": ["01-02", "01-09"],
+        "m5": ["12-05", "01-05"],
+        "m9": ["12-09", "01-09"],
+        "d": ["01-10", "01-11", "01-12"],
+        "d-end": ["01-10", "01-11"],
+    }
