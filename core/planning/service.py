@@ -78,8 +78,10 @@ def safe_to_spend_out(figure: SafeToSpend) -> SafeToSpendOut:
     )
 
 
-async def forecast_days(session: AsyncSession, user: User, days: int) -> ForecastOut:
-    today = local_today(user.timezone)
+async def forecast_days(
+    session: AsyncSession, user: User, days: int, today: date | None = None
+) -> ForecastOut:
+    today = today or local_today(user.timezone)
     repository = RecurringRepository(session)
     items = await _items(session, user, await repository.all_for_user(user.id), today)
     last = today + timedelta(days=max(days, 1) - 1)
