@@ -1,4 +1,5 @@
-"""Budget alerts at 80 % and 100 % of a period's limit, once each per period."""
+"""Budget alerts at 80 % and 100 % of a period's limit, once each per period, and the
+pace alert (SPEC 7) once per period."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,6 +12,8 @@ from core.models import Budget, User
 from core.notifications.repository import NotificationRepository
 from core.notifications.service import notify, notify_many
 from core.periods import PERIOD_WORDS, local_today, period_range
+from core.planning.pace import pace_run_out_day
+from core.planning.periods import period_containing
 
 THRESHOLDS = (80, 100)
 
@@ -29,18 +32,35 @@ def alert_message(category: str, limit: Decimal, period: str, spent: Decimal, cu
 
 
 async def alert_crossed(
-    session: AsyncSession, user: User, budget: Budget, spent: Decimal, today: date
+    session: AsyncSession,
+    user: User,
+    budget: Budget,
+    spent: Decimal,
+    today: date,
+    limit: Decimal | None = None,
 ) -> None:
-    period_start, _ = period_range(budget.period, today)
+    """`limit`: this period's limit with a rollover's carry (default the budget's)."""
+    limit = budget.limit if limit is None else limit
+    period = period_containing(today, user.pay_day, budget.period)
     for threshold in THRESHOLDS:
-        if spent * 100 >= budget.limit * threshold:
+        if spent * 100 >= limit * threshold:
             await notify(
                 session,
                 user.id,
                 "budget",
-                alert_message(budget.category, budget.limit, budget.period, spent, user.currency),
-                alert_key(budget.id, period_start, threshold),
+                alert_message(budget.category, limit, budget.period, spent, user.currency),
+                alert_key(budget.id, period[0], threshold),
             )
+    run_out = pace_run_out_day(today, period, limit, spent) if limit > 0 else None
+    if run_out is not None:
+        await notify(
+            session,
+            user.id,
+            "budget",
+            f"{budget.category}: at this pace the budget runs out around {run_out.day} "
+            f"{run_out:%b}",
+            f"pace:{budget.id}:{period[0].isoformat()}",
+        )
 
 
 async def check_category(session: AsyncSession, user: User, category: str) -> None:
@@ -55,11 +75,17 @@ async def check_category(session: AsyncSession, user: User, category: str) -> No
         await check_budgets(session, user, budgets)
 
 
-async def check_budgets(session: AsyncSession, user: User, budgets: list[Budget]) -> None:
-    today = local_today(user.timezone)
-    spent = await BudgetRepository(session).spent([b.id for b in budgets], today)
+async def check_budgets(
+    session: AsyncSession, user: User, budgets: list[Budget], today: date | None = None
+) -> None:
+    today = today or local_today(user.timezone)
+    repository = BudgetRepository(session)
+    ids = [b.id for b in budgets]
+    spent = await repository.spent(ids, today, user.pay_day)
+    carried = await repository.carried(ids, today, user.pay_day)
     for budget in budgets:
-        await alert_crossed(session, user, budget, spent[budget.id], today)
+        limit = budget.limit + carried.get(budget.id, Decimal(0))
+        await alert_crossed(session, user, budget, spent[budget.id], today, limit)
 
 
 async def sweep(session: AsyncSession, now: datetime) -> int:
