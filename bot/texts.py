@@ -68,3 +68,21 @@ def progress_bar(part: Decimal, whole: Decimal, width: int = 10) -> str:
     ratio = min(part / whole, Decimal(1)) if whole > 0 else Decimal(0)
     filled = int(ratio * width)
     return "█" * filled + "░" * (width - filled)
+
+
+# Recurring entries and safe-to-spend (SPEC 7).
+RECURRING_ASK = "Every time: {kind} of {amount} · {name} · {rule}. First on {first}. Save it?"
+RECURRING_SAVE = "✓ Save"
+RECURRING_CANCEL = "✗ Cancel"
+RECURRING_SAVED = "Recurring {kind} saved: {amount} · {name}. Next on {next}."
+RECURRING_CANCELLED = "Not saved."
+RECURRING_GONE = "That question has expired; send the message again."
+NO_RECURRING = "You have no recurring entries. Try: rent 900 every month on the 3rd"
+RECURRING_LINE = "{name}: {amount} · {rule} · next {next}"
+RECURRING_STOP = "Stop {name}"
+RECURRING_STOPPED = "Stopped: {name}. What it already recorded stays."
+SAFE = (
+    "Safe to spend: {per_day} a day for {days} days (to {end}).\n"
+    "Left {left}: income {income} + still to come {expected} − spent {spent} "
+    "− bills due {committed}."
+)
