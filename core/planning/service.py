@@ -1,7 +1,7 @@
 """Safe-to-spend and forecast for one user: the pure maths of core/planning fed from
 the database, recurring amounts in the user's base currency."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +12,7 @@ from core.planning.forecast import RecurringItem, due_between, forecast
 from core.planning.periods import period_containing
 from core.planning.safe_to_spend import SafeToSpend, safe_to_spend
 from core.planning.schemas import ForecastDayOut, ForecastEntry, ForecastOut, SafeToSpendOut
-from core.recurring.repository import RecurringRepository
+from core.recurring.repository import PlanningRepository, RecurringRepository
 from core.reports.repository import ReportRepository
 
 
@@ -40,6 +40,41 @@ async def _items(
             )
         )
     return items
+
+
+async def safe_to_spend_for(
+    session: AsyncSession, user_ids: list[int], now: datetime
+) -> dict[int, SafeToSpend]:
+    """Safe-to-spend of many users at once (the weekly summary): a few queries in all."""
+    planning = PlanningRepository(session)
+    users = await planning.users(user_ids)
+    today = {user.id: local_today(user.timezone, now) for user in users}
+    period = {user.id: period_containing(today[user.id], user.pay_day) for user in users}
+    totals = await planning.totals({u.id: (period[u.id][0], today[u.id]) for u in users})
+    last = max((end for _, end in period.values()), default=None)
+    entries: dict[int, list[RecurringEntry]] = {}
+    if last is not None:
+        for entry in await planning.live_entries([user.id for user in users], last):
+            entries.setdefault(entry.user_id, []).append(entry)
+    recorded = await RecurringRepository(session).recorded(
+        [entry.id for found in entries.values() for entry in found],
+        min(today.values(), default=date.min),
+        last or date.min,
+    )
+    answer = {}
+    for user in users:
+        first, end = period[user.id]
+        items = await _items(session, user, entries.get(user.id, []), today[user.id])
+        income, spent = totals[user.id]
+        answer[user.id] = safe_to_spend(
+            today=today[user.id],
+            period=(first, end),
+            income=income,
+            spent=spent,
+            still_due=due_between(items, today[user.id], end, recorded),
+            currency=user.currency,
+        )
+    return answer
 
 
 async def safe_to_spend_now(

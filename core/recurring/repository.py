@@ -1,6 +1,7 @@
 """Queries of recurring entries, set-based for the posting job."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -214,3 +215,54 @@ def _pg_insert_entries(table: str, name: str) -> Any:
         "CAST(:amount AS numeric[]), CAST(:date AS date[]), CAST(:description AS text[]), "
         "CAST(:created_at AS timestamptz[]))"
     )
+
+
+class PlanningRepository:
+    """Set-based reads for safe-to-spend over many users (the weekly summary)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def users(self, user_ids: list[int]) -> list[User]:
+        found: list[User] = []
+        for first in range(0, len(user_ids), _BATCH):
+            chunk = user_ids[first : first + _BATCH]
+            query = select(User).where(User.id.in_(chunk)).order_by(User.id)
+            found.extend((await self.session.execute(query)).scalars())
+        return found
+
+    async def totals(
+        self, spans: dict[int, tuple[date, date]]
+    ) -> dict[int, tuple[Decimal, Decimal]]:
+        """(income, spent) of each user over their own [first, last]; users sharing a
+        span (same timezone and pay day) are asked together."""
+        by_span: dict[tuple[date, date], list[int]] = {}
+        for user_id, span in spans.items():
+            by_span.setdefault(span, []).append(user_id)
+        answer = {user_id: (Decimal(0), Decimal(0)) for user_id in spans}
+        for (first, last), user_ids in by_span.items():
+            for start in range(0, len(user_ids), _BATCH):
+                chunk = user_ids[start : start + _BATCH]
+                models: tuple[type[Income] | type[Expense], ...] = (Income, Expense)
+                for index, model in enumerate(models):
+                    query = (
+                        select(model.user_id, func.sum(model.amount))
+                        .where(model.user_id.in_(chunk), model.date >= first, model.date <= last)
+                        .group_by(model.user_id)
+                    )
+                    for user_id, total in await self.session.execute(query):
+                        pair = list(answer[user_id])
+                        pair[index] = total
+                        answer[user_id] = (pair[0], pair[1])
+        return answer
+
+    async def live_entries(self, user_ids: list[int], until: date) -> list[RecurringEntry]:
+        """Entries of these users with an occurrence not posted yet on or before `until`."""
+        found: list[RecurringEntry] = []
+        for first in range(0, len(user_ids), _BATCH):
+            query = select(RecurringEntry).where(
+                RecurringEntry.user_id.in_(user_ids[first : first + _BATCH]),
+                RecurringEntry.next_date <= until,
+            )
+            found.extend((await self.session.execute(query)).scalars())
+        return found

@@ -13,6 +13,7 @@ from core.jobs.repository import JobsRepository
 from core.models import Expense, Income
 from core.notifications.service import notify_many
 from core.periods import PERIOD_WORDS, previous_period_range
+from core.planning.service import safe_to_spend_for
 
 SUMMARY_HOUR = 9  # local time
 SUMMARY_WINDOW = timedelta(hours=24)  # a missed 09:00 is made up within the day
@@ -86,6 +87,10 @@ async def send_due(session: AsyncSession, now: datetime, period: str) -> int:
         over.setdefault(row.user_id, []).append(
             f"{row.category} ({row.spent:.2f} of {row.limit:.2f})"
         )
+    # The weekly summary says what is safe to spend a day for the rest of the pay period.
+    safe = {}
+    if period == "weekly":
+        safe = await safe_to_spend_for(session, [row.id for row in spending], now)
     items: list[dict[str, object]] = []
     for row in spending:
         income = earning[row.id].total if row.id in earning else Decimal(0)
@@ -101,6 +106,12 @@ async def send_due(session: AsyncSession, now: datetime, period: str) -> int:
             parts.append("Top: " + ", ".join(top[row.id]) + ".")
         if over.get(row.id):
             parts.append("Over budget: " + ", ".join(over[row.id]) + ".")
+        if row.id in safe:
+            figure = safe[row.id]
+            parts.append(
+                f"Safe to spend: {figure.per_day:.2f} {figure.currency} a day for the "
+                f"{figure.days_left} days to {figure.period_end.day} {figure.period_end:%b}."
+            )
         items.append(
             {
                 "user_id": row.id,

@@ -253,3 +253,24 @@ async def test_entries_sharing_a_rule_keep_their_own_start_day_and_end(db):
         "d": ["01-10", "01-11", "01-12"],
         "d-end": ["01-10", "01-11"],
     }
+
+
+async def test_weekly_summary_gains_the_safe_to_spend_line(db):
+    ana = await add_user(db, "ana")
+    async with db.session() as session:
+        user = await session.get(User, ana)
+        assert user is not None
+        user.pay_day = 25
+        session.add(
+            Income(user_id=ana, source="pay", amount=Decimal(2000), date=date(2030, 12, 25))
+        )
+        session.add(
+            Expense(user_id=ana, category="food", amount=Decimal(100), date=date(2031, 1, 1))
+        )
+    # Fridays 10, 17 and 24 January are still due in the period (25 Dec - 24 Jan).
+    await add_entry(db, ana, category="gym", amount="30", rrule="FREQ=WEEKLY;BYDAY=FR")
+    monday = datetime(2031, 1, 6, 9, 30, tzinfo=UTC)
+    assert await run_job("weekly-summary", db, None, monday) == 1
+    [summary] = await notes(db, "summary")
+    # (2000 - 100 - 3 * 30) / 19 days = 95.263...: rounded down.
+    assert summary.endswith("Safe to spend: 95.26 EUR a day for the 19 days to 24 Jan.")
