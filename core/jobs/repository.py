@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
+    Integer,
     Row,
     String,
     and_,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,17 +62,29 @@ class JobsRepository:
     async def timezones(self) -> list[str]:
         return list((await self.session.execute(select(User.timezone).distinct())).scalars())
 
+    async def timezones_and_pay_days(self) -> list[tuple[str, int]]:
+        query = select(User.timezone, User.pay_day).distinct()
+        return [(tz, pay_day) for tz, pay_day in await self.session.execute(query)]
+
     async def budgets_at_least(
-        self, bounds_rows: list[PeriodBounds], percent: int
+        self,
+        bounds_rows: list[PeriodBounds],
+        percent: int,
+        pay_days: list[int] | None = None,
     ) -> list[Row[Any]]:
-        """Budgets whose spending in the given period reached `percent` of the limit."""
+        """Budgets whose spending in the given period reached `percent` of the limit.
+
+        With `pay_days` (one per bounds row), a row applies to the users of that
+        timezone and pay day only (monthly periods run from pay day)."""
         if not bounds_rows:
             return []
-        bounds = _table(
-            "bounds",
-            [("tz", String), ("period", String), ("first", Date), ("last", Date)],
-            bounds_rows,
-        )
+        columns = [("tz", String), ("period", String), ("first", Date), ("last", Date)]
+        rows: list[tuple[Any, ...]] = list(bounds_rows)
+        if pay_days is not None:
+            columns.append(("pay_day", Integer))
+            rows = [(*row, day) for row, day in zip(bounds_rows, pay_days, strict=True)]
+        bounds = _table("bounds", columns, rows)
+        pay_day_matches = bounds.c.pay_day == User.pay_day if pay_days is not None else true()
         spent = func.sum(Expense.amount)
         query = (
             select(
@@ -79,12 +93,23 @@ class JobsRepository:
                 Budget.category,
                 Budget.limit,
                 Budget.period,
+                Budget.rollover,
+                bounds.c.tz,
                 bounds.c.first,
+                bounds.c.last,
                 spent.label("spent"),
                 User.currency,
+                User.pay_day,
             )
             .join(User, User.id == Budget.user_id)
-            .join(bounds, and_(bounds.c.tz == User.timezone, bounds.c.period == Budget.period))
+            .join(
+                bounds,
+                and_(
+                    bounds.c.tz == User.timezone,
+                    bounds.c.period == Budget.period,
+                    pay_day_matches,
+                ),
+            )
             .join(
                 Expense,
                 and_(
@@ -100,8 +125,12 @@ class JobsRepository:
                 Budget.category,
                 Budget.limit,
                 Budget.period,
+                Budget.rollover,
+                bounds.c.tz,
                 bounds.c.first,
+                bounds.c.last,
                 User.currency,
+                User.pay_day,
             )
             # literal_column: a plain number, not bound through the Money type.
             .having(spent * literal_column("100") >= Budget.limit * literal_column(str(percent)))
