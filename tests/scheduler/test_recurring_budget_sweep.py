@@ -52,3 +52,24 @@ async def test_the_sweep_counts_the_rollover(app):
     db = await setup(app, 1, True, "100", *spending)
     assert await sweep(db, date(2031, 1, 28)) == 1
     assert await messages(db) == ["food: 120.00 of 140.00 EUR spent this month (85 %)"]
+
+
+async def test_monthly_summary_from_pay_day_to_pay_day(app):
+    spending = [("70", date(2030, 12, 24)), ("40", date(2030, 12, 25)), ("2", date(2031, 1, 24))]
+    db = await setup(app, 25, False, "1000", *spending)
+    async with db.session() as session:  # a calendar-month user: not due on the 25th
+        other = User(username="bo", email="bo@example.org")
+        session.add(other)
+        await session.flush()
+        session.add(
+            Expense(user_id=other.id, category="x", amount=Decimal(5), date=date(2031, 1, 3))
+        )
+    assert await run_job("monthly-summary", db, None, datetime(2031, 1, 24, 9, 30, tzinfo=UTC)) == 0
+    assert await run_job("monthly-summary", db, None, datetime(2031, 1, 25, 9, 30, tzinfo=UTC)) == 1
+    assert (
+        await run_job("monthly-summary", db, None, datetime(2031, 1, 25, 10, 30, tzinfo=UTC)) == 0
+    )
+    [summary] = await messages(db)
+    assert summary.startswith(
+        "Your month (2030-12-25 – 2031-01-24): spent 42.00 EUR (−40 % vs the period before)"
+    )
