@@ -83,46 +83,52 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
         """Record these (recurring_id, date) occurrences; answers those that were new.
 
         The unique key decides: an occurrence another run recorded is not answered."""
-        if not occurrences:
-            return set()
         created_at = utcnow()
         claimed: set[tuple[int, date]] = set()
         for first in range(0, len(occurrences), _BATCH):
             batch = occurrences[first : first + _BATCH]
-            if self._dialect == "postgresql":
-                params = {
-                    "ids": [recurring_id for recurring_id, _ in batch],
-                    "dates": [day for _, day in batch],
-                    "at": created_at,
-                }
-                result = await self.session.execute(_PG_CLAIM, params)
-            else:
-                rows = [{"recurring_id": r, "date": d, "created_at": created_at} for r, d in batch]
-                result = await self.session.execute(_claim_query(self.session), rows)
+            rows = [{"recurring_id": r, "date": d, "created_at": created_at} for r, d in batch]
+            # One statement, many rows (SQLAlchemy's insertmanyvalues), compiled once.
+            result = await self.session.execute(_claim_query(self.session), rows)
             claimed.update((r.recurring_id, r.date) for r in result)
         return claimed
+
+    @property
+    def posts_in_one_statement(self) -> bool:
+        return self._dialect == "postgresql"
+
+    async def claim_and_post(
+        self, occurrences: list[tuple[int, date]]
+    ) -> tuple[int, set[tuple[int, str]]]:
+        """PostgreSQL: claim the occurrences and write their expenses and incomes in one
+        statement per batch, copying amount, category and description inside the
+        database; answers how many were claimed and the (user, lower-cased category)
+        pairs spent in."""
+        created_at = utcnow()
+        claimed = 0
+        touched: set[tuple[int, str]] = set()
+        for first in range(0, len(occurrences), _BATCH):
+            batch = occurrences[first : first + _BATCH]
+            params = {
+                "ids": [recurring_id for recurring_id, _ in batch],
+                "dates": [day for _, day in batch],
+                "at": created_at,
+            }
+            for user_id, category, count in await self.session.execute(_PG_POST, params):
+                if count is not None:
+                    claimed += count
+                else:
+                    touched.add((user_id, category))
+        return claimed, touched
 
     async def insert_entries(
         self, expenses: list[dict[str, Any]], incomes: list[dict[str, Any]]
     ) -> None:
         """Many expenses and incomes (dicts of their columns) in few statements."""
-        postgres = self._dialect == "postgresql"
-        for table, name, rows in (
-            (cast(Table, Expense.__table__), "category", expenses),
-            (cast(Table, Income.__table__), "source", incomes),
-        ):
+        for model, rows in ((Expense, expenses), (Income, incomes)):
+            table = cast(Table, model.__table__)
             for first in range(0, len(rows), _BATCH):
-                batch = rows[first : first + _BATCH]
-                if postgres:
-                    # Arrays bound once: no per-row parameters to build or send.
-                    params = {
-                        column: [row[column] for row in batch]
-                        for column in ("user_id", "amount", "date", "description", "created_at")
-                    }
-                    params["name"] = [row[name] for row in batch]
-                    await self.session.execute(_pg_insert_entries(table.name, name), params)
-                else:
-                    await self.session.execute(insert(table), batch)
+                await self.session.execute(insert(table), rows[first : first + _BATCH])
 
     async def set_schedules(self, schedules: list[dict[str, Any]]) -> None:
         """Store next_date, reminded_for and wake_on of many entries (each dict has `key`)."""
@@ -191,12 +197,27 @@ def _claim_query(session: AsyncSession) -> Any:
 
 
 # PostgreSQL: many rows as arrays through unnest(), one statement per batch.
-_PG_CLAIM = text(
-    "INSERT INTO recurring_postings (recurring_id, date, created_at) "
-    "SELECT v.recurring_id, v.date, :at "
-    "FROM unnest(CAST(:ids AS integer[]), CAST(:dates AS date[])) AS v(recurring_id, date) "
-    "ON CONFLICT (recurring_id, date) DO NOTHING "
-    "RETURNING recurring_id, date"
+_PG_POST = text(
+    "WITH claimed AS ("
+    " INSERT INTO recurring_postings (recurring_id, date, created_at)"
+    " SELECT v.recurring_id, v.date, :at"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:dates AS date[])) AS v(recurring_id, date)"
+    " ON CONFLICT (recurring_id, date) DO NOTHING"
+    " RETURNING recurring_id, date"
+    "), due AS ("
+    " SELECT r.user_id, r.kind, r.name, r.amount, r.description, c.date"
+    " FROM claimed AS c JOIN recurring_entries AS r ON r.id = c.recurring_id"
+    "), spent AS ("
+    " INSERT INTO expenses (user_id, category, amount, date, description, created_at)"
+    " SELECT user_id, name, amount, date, description, :at FROM due WHERE kind = 'expense'"
+    " RETURNING user_id, lower(category) AS category"
+    "), earned AS ("
+    " INSERT INTO incomes (user_id, source, amount, date, description, created_at)"
+    " SELECT user_id, name, amount, date, description, :at FROM due WHERE kind = 'income'"
+    " RETURNING 1"
+    ")"
+    " SELECT DISTINCT user_id, category, CAST(NULL AS bigint) AS claimed FROM spent"
+    " UNION ALL SELECT NULL, NULL, count(*) FROM claimed"
 )
 _PG_SET_SCHEDULES = text(
     "UPDATE recurring_entries AS r "
@@ -206,15 +227,6 @@ _PG_SET_SCHEDULES = text(
     "AS v(id, next_date, reminded_for, wake_on) "
     "WHERE r.id = v.id"
 )
-
-
-def _pg_insert_entries(table: str, name: str) -> Any:
-    return text(
-        f"INSERT INTO {table} (user_id, {name}, amount, date, description, created_at) "
-        "SELECT * FROM unnest(CAST(:user_id AS integer[]), CAST(:name AS varchar[]), "
-        "CAST(:amount AS numeric[]), CAST(:date AS date[]), CAST(:description AS text[]), "
-        "CAST(:created_at AS timestamptz[]))"
-    )
 
 
 class PlanningRepository:

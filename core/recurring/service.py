@@ -246,6 +246,20 @@ async def post_due(session: AsyncSession, now: datetime) -> int:
     if not rows:
         return 0
     run, rows_by_occurrence = _plan(rows, today_by_timezone)
+    posted, touched = await _record(repository, run, rows_by_occurrence)
+    await _alert_budgets(session, repository, touched, now)
+    reminded = await notify_many(session, run.reminders)
+    await repository.set_schedules(run.schedules)
+    return posted + reminded
+
+
+async def _record(
+    repository: RecurringRepository, run: _Run, rows_by_occurrence: dict[tuple[int, date], Any]
+) -> tuple[int, set[tuple[int, str]]]:
+    """Claim the occurrences and write an expense or income for each one claimed; how
+    many, and the (user, lower-cased category) pairs spent in."""
+    if repository.posts_in_one_statement:
+        return await repository.claim_and_post(run.occurrences)
     claimed = await repository.claim(run.occurrences)
     created_at = utcnow()
     touched: set[tuple[int, str]] = set()
@@ -266,10 +280,7 @@ async def post_due(session: AsyncSession, now: datetime) -> int:
         else:
             run.incomes.append({**values, "source": row.name})
     await repository.insert_entries(run.expenses, run.incomes)
-    await _alert_budgets(session, repository, touched, now)
-    reminded = await notify_many(session, run.reminders)
-    await repository.set_schedules(run.schedules)
-    return len(claimed) + reminded
+    return len(claimed), touched
 
 
 async def _alert_budgets(
