@@ -292,11 +292,11 @@ async def _alert_budgets(
     """The expense service's budget alerts for the categories posted to that have a
     budget: per category when they are few, else the budget sweep's one set-based pass
     (the same thresholds and once-per-period keys)."""
+    if len(touched) > PER_CATEGORY_CHECKS:
+        await budget_sweep(session, now)
+        return
     watched = await repository.watched(touched)
     if not watched:
-        return
-    if len(watched) > PER_CATEGORY_CHECKS:
-        await budget_sweep(session, now)
         return
     users = {user.id: user for user in await repository.users(sorted({u for u, _ in watched}))}
     for user_id, category in sorted(watched):
