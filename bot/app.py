@@ -14,7 +14,7 @@ from aiogram.types import BotCommand
 
 from bot.delivery import ChatDelivery
 from bot.errors import on_error
-from bot.handlers import edits, entries, overview, photos, start
+from bot.handlers import edits, entries, overview, photos, recurring, start
 from bot.middlewares import DatabaseMiddleware
 from core.config import Settings
 from core.db import Database
@@ -31,6 +31,8 @@ COMMANDS = [
     BotCommand(command="goals", description="Your savings goals"),
     BotCommand(command="save", description="Add to a goal: /save 100 vacation"),
     BotCommand(command="report", description="Summary with a chart: /report week|month"),
+    BotCommand(command="recurring", description="Your recurring entries, with Stop buttons"),
+    BotCommand(command="safe", description="What is safe to spend a day until pay day"),
     BotCommand(command="undo", description="Take back the last entry"),
     BotCommand(command="help", description="What I understand"),
 ]
@@ -61,6 +63,7 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
         start.make_router(),
         overview.make_router(),
         photos.make_router(),
+        recurring.make_router(),  # before entries: a rule is not a one-off entry
         entries.make_router(),
         edits.make_router(),
     )

@@ -66,11 +66,9 @@ QUESTION_UNKNOWN = (
     "I can't answer that yet. Try: how much did I spend on food this month? — "
     "what's left for groceries? — spent this week? — biggest expenses in October"
 )
-RECURRING_SOON = (
-    "I can record that as a recurring entry soon; for now nothing was saved. "
-    "Send it without the repeating words to record it once."
+RECURRING_AMBIGUOUS = (
+    "That reads as a recurring entry with two amounts: send it again with just one."
 )
-SAFE_COMING = "Safe-to-spend is coming soon. Meanwhile /budget shows what is left of each budget."
 WHICH_READING = "I can read that two ways, so nothing is saved yet. Which one did you mean?"
 CHOSEN_ALREADY = "That is saved already."
 UPDATED = "Updated: {what}"
@@ -144,3 +142,21 @@ def receipt_draft(
     if day is not None:
         text += f", {day.day} {day:%b}" + (f" {day.year}" if day.year != today.year else "")
     return text
+
+
+# Recurring entries and safe-to-spend (SPEC 7).
+RECURRING_ASK = "Every time: {kind} of {amount} · {name} · {rule}. First on {first}. Save it?"
+RECURRING_SAVE = "✓ Save"
+RECURRING_CANCEL = "✗ Cancel"
+RECURRING_SAVED = "Recurring {kind} saved: {amount} · {name}. Next on {next}."
+RECURRING_CANCELLED = "Not saved."
+RECURRING_GONE = "That question has expired; send the message again."
+NO_RECURRING = "You have no recurring entries. Try: rent 900 every month on the 3rd"
+RECURRING_LINE = "{name}: {amount} · {rule} · next {next}"
+RECURRING_STOP = "Stop {name}"
+RECURRING_STOPPED = "Stopped: {name}. What it already recorded stays."
+SAFE = (
+    "Safe to spend: {per_day} a day for {days} days (to {end}).\n"
+    "Left {left}: income {income} + still to come {expected} − spent {spent} "
+    "− bills due {committed}."
+)

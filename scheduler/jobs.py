@@ -21,6 +21,7 @@ from core.metrics import JOB_FAILURES, JOB_RUNS
 from core.models.base import utcnow
 from core.payments.gateway import PaymentGateway
 from core.payments.service import reconcile
+from core.recurring import service as recurring
 from core.reports import summaries
 
 log = logging.getLogger("finbot.scheduler")
@@ -63,6 +64,11 @@ async def reconcile_payments(
     return await reconcile(database, gateway, now)
 
 
+async def post_recurring(database: Database, _: PaymentGateway | None, now: datetime) -> int:
+    async with database.session() as session:
+        return await recurring.post_due(session, now)
+
+
 async def purge(database: Database, _: PaymentGateway | None, now: datetime) -> int:
     async with database.session() as session:
         return await purging.purge_expired(session, now)
@@ -77,6 +83,8 @@ JOBS: dict[str, Job] = {
     "monthly-summary": Job(monthly_summary, CronTrigger(minute=1)),
     "reconcile-payments": Job(reconcile_payments, IntervalTrigger(minutes=10)),
     "purge": Job(purge, CronTrigger(minute=30)),
+    # Hourly: each user's day starts at their own midnight; wake_on makes idle runs cheap.
+    "post-recurring": Job(post_recurring, CronTrigger(minute=2)),
 }
 
 

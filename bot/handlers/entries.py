@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.handlers import questions
+from bot.handlers import questions, recurring
 from bot.keyboards import after_entry, readings
 from bot.middlewares import require_user
 from core.documents import service as documents
@@ -134,7 +134,7 @@ async def respond(
     elif isinstance(reading, Unparsed):
         await message.answer(refusal(reading.reason))
     elif reading.rrule is not None:
-        await message.answer(texts.RECURRING_SOON)
+        await recurring.ask(message, user, state, reading)
     else:
         await save(message, session, user, state, to_schema(reading), hints.top)
 
@@ -222,7 +222,7 @@ def reading_label(entry: ParsedEntry, user: User) -> str:
 async def ask_which(message: Message, state: FSMContext, user: User, ambiguous: Ambiguous) -> None:
     """One button per reading; nothing is recorded until one is pressed."""
     if any(entry.rrule for entry in ambiguous.readings):
-        await message.answer(texts.RECURRING_SOON)
+        await message.answer(texts.RECURRING_AMBIGUOUS)
         return
     key = READINGS.format(message_id=message.message_id)
     await state.update_data({key: [_stored(entry) for entry in ambiguous.readings]})

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.charts import category_chart
+from bot.handlers.recurring import safe
 from core.budgets.schemas import BudgetOut
 from core.budgets.service import budgets
 from core.language.parsing import Question
@@ -22,7 +23,7 @@ CHART_FROM_CATEGORIES = 2  # one bar says no more than the sentence
 
 async def answer(message: Message, session: AsyncSession, user: User, question: Question) -> None:
     if question.kind == "safe_to_spend":
-        await message.answer(texts.SAFE_COMING)
+        await safe(message, session, user)
     elif question.kind == "left":
         await _left(message, session, user, question.category)
     elif question.kind == "biggest":

@@ -112,6 +112,7 @@ class MeUpdate(Schema):
     current_password: Annotated[
         str | None, Field(max_length=1024, description="Needed to change `email`")
     ] = None
+    pay_day: Annotated[int, Field(ge=1, le=31)] | None = None
 
 
 class UserOut(OutSchema):
@@ -125,3 +126,4 @@ class Me(UserOut):
     currency: str
     weekly_summary: bool
     monthly_summary: bool
+    pay_day: int

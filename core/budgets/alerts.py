@@ -1,7 +1,9 @@
-"""Budget alerts at 80 % and 100 % of a period's limit, once each per period."""
+"""Budget alerts at 80 % and 100 % of a period's limit, once each per period, and the
+pace alert (SPEC 7) once per period."""
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,7 +12,9 @@ from core.jobs.repository import JobsRepository
 from core.models import Budget, User
 from core.notifications.repository import NotificationRepository
 from core.notifications.service import notify, notify_many
-from core.periods import PERIOD_WORDS, local_today, period_range
+from core.periods import PERIOD_WORDS, local_today
+from core.planning.pace import pace_run_out_day
+from core.planning.periods import period_containing
 
 THRESHOLDS = (80, 100)
 
@@ -21,26 +25,42 @@ def alert_key(budget_id: int, period_start: date, threshold: int) -> str:
 
 def alert_message(category: str, limit: Decimal, period: str, spent: Decimal, currency: str) -> str:
     """The alert's text, the same whether an expense or the sweep found the crossing."""
+    spent_text = f"{category}: {spent:.2f} of {limit:.2f} {currency} spent"
+    if limit <= 0:  # a rollover carried a whole limit's overspending: no percentage
+        return f"{spent_text} {PERIOD_WORDS[period]['this']}"
     percent = int(spent * 100 / limit)
-    return (
-        f"{category}: {spent:.2f} of {limit:.2f} {currency} spent "
-        f"{PERIOD_WORDS[period]['this']} ({percent} %)"
-    )
+    return f"{spent_text} {PERIOD_WORDS[period]['this']} ({percent} %)"
 
 
 async def alert_crossed(
-    session: AsyncSession, user: User, budget: Budget, spent: Decimal, today: date
+    session: AsyncSession,
+    user: User,
+    budget: Budget,
+    spent: Decimal,
+    today: date,
+    limit: Decimal | None = None,
 ) -> None:
-    period_start, _ = period_range(budget.period, today)
+    """`limit`: this period's limit with a rollover's carry (default the budget's)."""
+    limit = budget.limit if limit is None else limit
+    period = period_containing(today, user.pay_day, budget.period)
     for threshold in THRESHOLDS:
-        if spent * 100 >= budget.limit * threshold:
+        if spent * 100 >= limit * threshold:
             await notify(
                 session,
                 user.id,
                 "budget",
-                alert_message(budget.category, budget.limit, budget.period, spent, user.currency),
-                alert_key(budget.id, period_start, threshold),
+                alert_message(budget.category, limit, budget.period, spent, user.currency),
+                alert_key(budget.id, period[0], threshold),
             )
+    run_out = pace_run_out_day(today, period, limit, spent)
+    if run_out is not None:
+        await notify(
+            session,
+            user.id,
+            "budget",
+            pace_message(budget.category, run_out),
+            pace_key(budget.id, period[0]),
+        )
 
 
 async def check_category(session: AsyncSession, user: User, category: str) -> None:
@@ -55,41 +75,77 @@ async def check_category(session: AsyncSession, user: User, category: str) -> No
         await check_budgets(session, user, budgets)
 
 
-async def check_budgets(session: AsyncSession, user: User, budgets: list[Budget]) -> None:
-    today = local_today(user.timezone)
-    spent = await BudgetRepository(session).spent([b.id for b in budgets], today)
+async def check_budgets(
+    session: AsyncSession, user: User, budgets: list[Budget], today: date | None = None
+) -> None:
+    today = today or local_today(user.timezone)
+    repository = BudgetRepository(session)
+    ids = [b.id for b in budgets]
+    spent = await repository.spent(ids, today, user.pay_day)
+    carried = await repository.carried(ids, today, user.pay_day)
     for budget in budgets:
-        await alert_crossed(session, user, budget, spent[budget.id], today)
+        limit = budget.limit + carried.get(budget.id, Decimal(0))
+        await alert_crossed(session, user, budget, spent[budget.id], today, limit)
+
+
+def pace_message(category: str, run_out: date) -> str:
+    return f"{category}: at this pace the budget runs out around {run_out.day} {run_out:%b}"
+
+
+def pace_key(budget_id: int, period_start: date) -> str:
+    return f"pace:{budget_id}:{period_start.isoformat()}"
 
 
 async def sweep(session: AsyncSession, now: datetime) -> int:
     """Alert every budget at or over a threshold of its current period that has no
     alert yet (a budget created or lowered after the spending, expenses imported in
-    bulk); how many alerts were made."""
+    bulk), and every pace alert due (the third day comes without new spending); how
+    many alerts were made. Monthly periods run from each user's pay day; rollover
+    budgets count their carry."""
     repository = JobsRepository(session)
-    bounds = [
-        (tz, period, *period_range(period, local_today(tz, now)))
-        for tz in await repository.timezones()
-        for period in PERIOD_WORDS
-    ]
-    crossings = [
-        (row, threshold, alert_key(row.id, row.first, threshold))
-        for row in await repository.budgets_at_least(bounds, min(THRESHOLDS))
-        for threshold in THRESHOLDS
-        if row.spent * 100 >= row.limit * threshold
-    ]
+    zones = await repository.timezones_and_pay_days()
+    bounds = []
+    pay_days = []
+    for tz, pay_day in zones:
+        today = local_today(tz, now)
+        for period in PERIOD_WORDS:
+            bounds.append((tz, period, *period_containing(today, pay_day, period)))
+            pay_days.append(pay_day)
+    # Every budget with spending: pace can be due well below the first threshold.
+    rows = await repository.budgets_at_least(bounds, 0, pay_days)
+    carried = await _carried(session, [r for r in rows if r.rollover], now)
+    alerts: list[tuple[Any, str, str]] = []
+    for row in rows:
+        limit = row.limit + carried.get(row.id, Decimal(0))
+        message = alert_message(row.category, limit, row.period, row.spent, row.currency)
+        alerts.extend(
+            (row, message, alert_key(row.id, row.first, threshold))
+            for threshold in THRESHOLDS
+            if row.spent * 100 >= limit * threshold
+        )
+        today = local_today(row.tz, now)
+        run_out = pace_run_out_day(today, (row.first, row.last), limit, row.spent)
+        if run_out is not None:
+            alerts.append((row, pace_message(row.category, run_out), pace_key(row.id, row.first)))
     # Skipping the alerts that exist spares the inserts; the unique key still decides.
     existing = await NotificationRepository(session).existing_keys(
-        [(row.user_id, key) for row, _, key in crossings]
+        [(row.user_id, key) for row, _, key in alerts]
     )
     items: list[dict[str, object]] = [
-        {
-            "user_id": row.user_id,
-            "kind": "budget",
-            "message": alert_message(row.category, row.limit, row.period, row.spent, row.currency),
-            "dedupe_key": key,
-        }
-        for row, _, key in crossings
+        {"user_id": row.user_id, "kind": "budget", "message": message, "dedupe_key": key}
+        for row, message, key in alerts
         if (row.user_id, key) not in existing
     ]
     return await notify_many(session, items)
+
+
+async def _carried(session: AsyncSession, rows: list[Any], now: datetime) -> dict[int, Decimal]:
+    """The rollover carries of these budgets, one query per timezone and pay day."""
+    groups: dict[tuple[str, int], list[int]] = {}
+    for row in rows:
+        groups.setdefault((row.tz, row.pay_day), []).append(row.id)
+    carried: dict[int, Decimal] = {}
+    repository = BudgetRepository(session)
+    for (tz, pay_day), ids in groups.items():
+        carried.update(await repository.carried(ids, local_today(tz, now), pay_day))
+    return carried

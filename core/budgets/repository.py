@@ -5,7 +5,7 @@ from sqlalchemy import Date, and_, case, func, literal, select
 
 from core.crud import OwnedRepository
 from core.models import PERIODS, Budget, Expense
-from core.periods import period_range
+from core.planning.periods import period_containing, previous_period
 
 
 class BudgetRepository(OwnedRepository[Budget]):
@@ -23,15 +23,18 @@ class BudgetRepository(OwnedRepository[Budget]):
         query = select(Budget).where(Budget.user_id == user_id).order_by(Budget.id)
         return list((await self.session.execute(query)).scalars())
 
-    async def spent(self, budget_ids: list[int], today: date) -> dict[int, Decimal]:
-        """What each budget's category spent in the period that holds `today`.
+    async def spent(
+        self, budget_ids: list[int], today: date, pay_day: int = 1
+    ) -> dict[int, Decimal]:
+        """What each budget's category spent in the period that holds `today`
+        (monthly periods run from the user's pay day).
 
         One query for any number of budgets: the period bounds are picked per row
         by CASE on the budget's period.
         """
         if not budget_ids:
             return {}
-        bounds = {period: period_range(period, today) for period in PERIODS}
+        bounds = {period: period_containing(today, pay_day, period) for period in PERIODS}
         start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
         end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
         total = func.coalesce(func.sum(Expense.amount), literal(Decimal(0), Expense.amount.type))
@@ -50,3 +53,36 @@ class BudgetRepository(OwnedRepository[Budget]):
             .group_by(Budget.id)
         )
         return {budget_id: spent for budget_id, spent in (await self.session.execute(query)).all()}
+
+    async def carried(
+        self, budget_ids: list[int], today: date, pay_day: int = 1
+    ) -> dict[int, Decimal]:
+        """What rollover budgets carry into the period holding `today`: last period's
+        limit less what was spent in it (negative when overspent), for budgets that
+        existed when last period began; computed in SQL, one query."""
+        if not budget_ids:
+            return {}
+        bounds = {period: previous_period(today, pay_day, period) for period in PERIODS}
+        start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
+        end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
+        total = func.coalesce(func.sum(Expense.amount), literal(Decimal(0), Expense.amount.type))
+        query = (
+            select(Budget.id, Budget.created_at, start.label("first"), Budget.limit - total)
+            .outerjoin(
+                Expense,
+                and_(
+                    Expense.user_id == Budget.user_id,
+                    func.lower(Expense.category) == func.lower(Budget.category),
+                    Expense.date >= start,
+                    Expense.date <= end,
+                ),
+            )
+            .where(Budget.id.in_(budget_ids), Budget.rollover.is_(True))
+            .group_by(Budget.id, Budget.created_at, Budget.period, Budget.limit)
+        )
+        return {
+            budget_id: carry
+            for budget_id, created_at, first, carry in (await self.session.execute(query)).all()
+            # A budget made during last period did not run it: nothing to carry.
+            if created_at.date() <= first
+        }

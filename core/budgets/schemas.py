@@ -10,12 +10,14 @@ class BudgetCreate(Schema):
     category: Name
     limit: PositiveMoney
     period: Period
+    rollover: bool = False  # carry what was left (or overspent) into the next period
 
 
 class BudgetUpdate(Schema):
     category: Name | None = None
     limit: PositiveMoney | None = None
     period: Period | None = None
+    rollover: bool | None = None
 
 
 class BudgetOut(OutSchema):
@@ -24,5 +26,6 @@ class BudgetOut(OutSchema):
     category: str
     limit: Money
     period: Period
+    rollover: bool
     spent: Money
     remaining: Money  # negative once the limit is overrun

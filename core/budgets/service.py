@@ -18,9 +18,11 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
     async def present(
         self, session: AsyncSession, user: User, objects: list[Budget]
     ) -> list[BaseModel]:
-        spent = await BudgetRepository(session).spent(
-            [budget.id for budget in objects], local_today(user.timezone)
-        )
+        today = local_today(user.timezone)
+        repository = BudgetRepository(session)
+        ids = [budget.id for budget in objects]
+        spent = await repository.spent(ids, today, user.pay_day)
+        carried = await repository.carried(ids, today, user.pay_day)
         return [
             BudgetOut(
                 id=budget.id,
@@ -28,8 +30,9 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
                 category=budget.category,
                 limit=budget.limit,
                 period=budget.period,
+                rollover=budget.rollover,
                 spent=spent[budget.id],
-                remaining=budget.limit - spent[budget.id],
+                remaining=budget.limit + carried.get(budget.id, 0) - spent[budget.id],
             )
             for budget in objects
         ]

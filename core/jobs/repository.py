@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
+    Integer,
     Row,
     String,
     and_,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +55,21 @@ def _table(name: str, columns: list[tuple[str, Any]], rows: list[tuple[Any, ...]
     return union_all(*selects).subquery(name)
 
 
+def _with_pay_days(
+    columns: list[tuple[str, Any]], rows: Any, pay_days: list[int] | None
+) -> tuple[list[tuple[str, Any]], list[tuple[Any, ...]]]:
+    """The columns and rows of an inline table, with a pay_day column when given."""
+    if pay_days is None:
+        return columns, list(rows)
+    return [*columns, ("pay_day", Integer)], [
+        (*row, day) for row, day in zip(rows, pay_days, strict=True)
+    ]
+
+
+def _pay_day_matches(table: Any, pay_days: list[int] | None) -> Any:
+    return table.c.pay_day == User.pay_day if pay_days is not None else true()
+
+
 class JobsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -60,17 +77,25 @@ class JobsRepository:
     async def timezones(self) -> list[str]:
         return list((await self.session.execute(select(User.timezone).distinct())).scalars())
 
+    async def timezones_and_pay_days(self) -> list[tuple[str, int]]:
+        query = select(User.timezone, User.pay_day).distinct()
+        return [(tz, pay_day) for tz, pay_day in await self.session.execute(query)]
+
     async def budgets_at_least(
-        self, bounds_rows: list[PeriodBounds], percent: int
+        self,
+        bounds_rows: list[PeriodBounds],
+        percent: int,
+        pay_days: list[int] | None = None,
     ) -> list[Row[Any]]:
-        """Budgets whose spending in the given period reached `percent` of the limit."""
+        """Budgets whose spending in the given period reached `percent` of the limit.
+
+        With `pay_days` (one per bounds row), a row applies to the users of that
+        timezone and pay day only (monthly periods run from pay day)."""
         if not bounds_rows:
             return []
-        bounds = _table(
-            "bounds",
-            [("tz", String), ("period", String), ("first", Date), ("last", Date)],
-            bounds_rows,
-        )
+        columns = [("tz", String), ("period", String), ("first", Date), ("last", Date)]
+        bounds = _table("bounds", *_with_pay_days(columns, bounds_rows, pay_days))
+        pay_day_matches = _pay_day_matches(bounds, pay_days)
         spent = func.sum(Expense.amount)
         query = (
             select(
@@ -79,12 +104,23 @@ class JobsRepository:
                 Budget.category,
                 Budget.limit,
                 Budget.period,
+                Budget.rollover,
+                bounds.c.tz,
                 bounds.c.first,
+                bounds.c.last,
                 spent.label("spent"),
                 User.currency,
+                User.pay_day,
             )
             .join(User, User.id == Budget.user_id)
-            .join(bounds, and_(bounds.c.tz == User.timezone, bounds.c.period == Budget.period))
+            .join(
+                bounds,
+                and_(
+                    bounds.c.tz == User.timezone,
+                    bounds.c.period == Budget.period,
+                    pay_day_matches,
+                ),
+            )
             .join(
                 Expense,
                 and_(
@@ -100,8 +136,12 @@ class JobsRepository:
                 Budget.category,
                 Budget.limit,
                 Budget.period,
+                Budget.rollover,
+                bounds.c.tz,
                 bounds.c.first,
+                bounds.c.last,
                 User.currency,
+                User.pay_day,
             )
             # literal_column: a plain number, not bound through the Money type.
             .having(spent * literal_column("100") >= Budget.limit * literal_column(str(percent)))
@@ -137,24 +177,23 @@ class JobsRepository:
         flag: str,
         due_rows: list[tuple[str, str, date, date, date, date]],
         model: type[Expense] | type[Income],
+        pay_days: list[int] | None = None,
     ) -> list[Row[Any]]:
         """Per due user: (user id, currency, key, first, last, total, previous total).
 
-        `due_rows`: (timezone, key, first, last, previous first, previous last).
+        `due_rows`: (timezone, key, first, last, previous first, previous last); with
+        `pay_days` (one per row) a row is for the users of that timezone and pay day.
         Users who opted out, or already have that summary, are left out.
         """
-        due = _table(
-            "due",
-            [
-                ("tz", String),
-                ("key", String),
-                ("first", Date),
-                ("last", Date),
-                ("prev_first", Date),
-                ("prev_last", Date),
-            ],
-            due_rows,
-        )
+        columns = [
+            ("tz", String),
+            ("key", String),
+            ("first", Date),
+            ("last", Date),
+            ("prev_first", Date),
+            ("prev_last", Date),
+        ]
+        due = _table("due", *_with_pay_days(columns, due_rows, pay_days))
         zero = literal(Decimal(0), model.amount.type)
         in_period = and_(model.date >= due.c.first, model.date <= due.c.last)
         in_previous = and_(model.date >= due.c.prev_first, model.date <= due.c.prev_last)
@@ -172,7 +211,7 @@ class JobsRepository:
                 func.coalesce(func.sum(case((in_previous, model.amount))), zero).label("previous"),
             )
             .select_from(User)
-            .join(due, due.c.tz == User.timezone)
+            .join(due, and_(due.c.tz == User.timezone, _pay_day_matches(due, pay_days)))
             .outerjoin(
                 model,
                 and_(
@@ -187,18 +226,22 @@ class JobsRepository:
         return list((await self.session.execute(query)).all())
 
     async def category_totals(
-        self, user_ids: list[int], period_rows: list[tuple[str, date, date]]
+        self,
+        user_ids: list[int],
+        period_rows: list[tuple[str, date, date]],
+        pay_days: list[int] | None = None,
     ) -> list[tuple[int, str, Decimal]]:
         """(user id, category, total) over each user's period, largest first."""
         if not user_ids:
             return []
-        bounds = _table("span", [("tz", String), ("first", Date), ("last", Date)], period_rows)
+        columns = [("tz", String), ("first", Date), ("last", Date)]
+        bounds = _table("span", *_with_pay_days(columns, period_rows, pay_days))
         key = func.lower(Expense.category)
         total = func.sum(Expense.amount)
         query = (
             select(Expense.user_id, func.min(Expense.category), total)
             .join(User, User.id == Expense.user_id)
-            .join(bounds, bounds.c.tz == User.timezone)
+            .join(bounds, and_(bounds.c.tz == User.timezone, _pay_day_matches(bounds, pay_days)))
             .where(
                 Expense.user_id.in_(user_ids),
                 Expense.date >= bounds.c.first,

@@ -7,6 +7,7 @@ from core.models.notifications import Notification
 from core.models.payments import Payment, ProcessedEvent
 from core.models.rates import Rate
 from core.models.receipts import ReceiptReading
+from core.models.recurring import RecurringEntry, RecurringPosting
 from core.models.telegram import ChatEntry, TelegramLinkCode
 from core.models.users import AuthToken, LoginFailure, PasswordReset, User
 
@@ -27,6 +28,8 @@ __all__ = [
     "ProcessedEvent",
     "Rate",
     "ReceiptReading",
+    "RecurringEntry",
+    "RecurringPosting",
     "TelegramLinkCode",
     "User",
 ]

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, func
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, Money, UTCDateTime, utcnow
@@ -54,6 +54,8 @@ class Budget(Base):
     category: Mapped[str] = mapped_column(String(64))
     limit: Mapped[Decimal] = mapped_column(Money())
     period: Mapped[str] = mapped_column(String(8))
+    # What was left (or overspent) last period is added to this period's limit.
+    rollover: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -22,6 +22,8 @@ class User(Base):
     telegram_linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     weekly_summary: Mapped[bool] = mapped_column(default=True, server_default=true())
     monthly_summary: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Monthly budgets and safe-to-spend run from this day of the month (31: the last day).
+    pay_day: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class AuthToken(Base):

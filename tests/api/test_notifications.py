@@ -187,7 +187,10 @@ async def test_100_concurrent_expenses_crossing_100_percent_make_one_alert(app, 
             return answer.status_code
 
         assert await asyncio.gather(*(post(n) for n in range(100))) == [201] * 100
-        messages = [n["message"] for n in await notes(client, alice)]
+        # Late in a month the pace alert (SPEC 7) may come too; this test is about the lines.
+        messages = [
+            n["message"] for n in await notes(client, alice) if "at this pace" not in n["message"]
+        ]
         # The 80th expense crosses 80 % (80.40 %), the 100th crosses 100 %.
         assert sorted(messages) == [
             "Groceries: 100.00 of 99.50 EUR spent this month (100 %)",

@@ -71,7 +71,7 @@ async def test_start_registers_commands_and_makes_an_account(bot_app, telegram):
     commands = {c["command"] for c in telegram.sent("setMyCommands")[0].params["commands"]}
     assert commands == {
         *("add", "expense", "spent", "income"),
-        *("budget", "goals", "save", "report", "undo", "help"),
+        *("budget", "goals", "save", "report", "recurring", "safe", "undo", "help"),
     }
     assert telegram.sent("deleteWebhook")  # polling mode
     answer = await say(telegram, "/start")

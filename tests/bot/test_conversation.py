@@ -71,9 +71,9 @@ async def test_command_forms_record_entries(bot_app, telegram):
         "freelance",
         "salary",
     ]
-    # /safe has no service behind it yet; a recurring phrase is not recorded as one-off.
-    assert await say(telegram, "/safe") == texts.SAFE_COMING
-    assert await say(telegram, "rent 900 every month on the 3rd") == texts.RECURRING_SOON
+    # /safe answers the figure; a recurring phrase asks first and is never a one-off entry.
+    assert (await say(telegram, "/safe")).startswith("Safe to spend:")
+    assert (await say(telegram, "/add rent 900 every month on the 3rd")).startswith("Every time:")
     assert len(await listed(client, alice, "expenses")) == 3
 
 

@@ -145,7 +145,8 @@ async def test_weekly_summary_on_each_users_monday_morning(db):
     assert summary.message == (
         "Your week (2026-11-16 – 2026-11-22): spent 150.00 EUR (+50 % vs the period before), "
         "income 1000.00 EUR, net 850.00 EUR. Top: food 120.00, taxi 30.00. "
-        "Over budget: taxi (30.00 of 20.00)."
+        "Over budget: taxi (30.00 of 20.00). "
+        "Safe to spend: 93.75 EUR a day for the 8 days to 30 Nov."
     )
     assert await jobs.weekly_summary(db, None, monday_tokyo_morning + timedelta(minutes=30)) == 0
     # London's Monday 09:00 comes later; the opted-out user never gets one.

@@ -1,0 +1,280 @@
+"""Queries of recurring entries, set-based for the posting job."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import (
+    Date,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.crud import OwnedRepository, insert_for
+from core.models import Budget, Expense, Income, RecurringEntry, RecurringPosting, User
+from core.models.base import utcnow
+
+_DUE_COLUMNS = (
+    RecurringEntry.id,
+    RecurringEntry.user_id,
+    RecurringEntry.kind,
+    RecurringEntry.name,
+    RecurringEntry.amount,
+    RecurringEntry.currency,
+    RecurringEntry.description,
+    RecurringEntry.rrule,
+    RecurringEntry.start,
+    RecurringEntry.end,
+    RecurringEntry.remind_days_before,
+    RecurringEntry.next_date,
+    RecurringEntry.reminded_for,
+    User.timezone,
+)
+_BATCH = 5000  # rows per multi-row statement: bounded memory and parameter counts
+
+
+class RecurringRepository(OwnedRepository[RecurringEntry]):
+    model = RecurringEntry
+
+    async def all_for_user(self, user_id: int) -> list[RecurringEntry]:
+        query = (
+            select(RecurringEntry)
+            .where(RecurringEntry.user_id == user_id)
+            .order_by(RecurringEntry.id)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def due(self, today_by_timezone: dict[str, date]) -> list[Row[Any]]:
+        """Every entry with something to do (post or remind) on or before its user's
+        local today. On PostgreSQL the rows are locked and rows another replica holds
+        are skipped, so replicas share the work instead of queueing on it."""
+        if not today_by_timezone:
+            return []
+        local_today = case(
+            {tz: literal(day, Date()) for tz, day in today_by_timezone.items()},
+            value=User.timezone,
+        )
+        query = (
+            select(*_DUE_COLUMNS)
+            .join(User, User.id == RecurringEntry.user_id)
+            .where(
+                # The plain bound lets the wake_on index narrow the scan first.
+                RecurringEntry.wake_on <= max(today_by_timezone.values()),
+                RecurringEntry.wake_on <= local_today,
+            )
+            .order_by(RecurringEntry.id)
+        )
+        if self._dialect == "postgresql":
+            query = query.with_for_update(of=RecurringEntry, skip_locked=True)
+        result: Any = await self.session.execute(query)
+        return list(result.all())
+
+    async def claim(self, occurrences: list[tuple[int, date]]) -> set[tuple[int, date]]:
+        """Record these (recurring_id, date) occurrences; answers those that were new.
+
+        The unique key decides: an occurrence another run recorded is not answered."""
+        created_at = utcnow()
+        claimed: set[tuple[int, date]] = set()
+        for first in range(0, len(occurrences), _BATCH):
+            batch = occurrences[first : first + _BATCH]
+            rows = [{"recurring_id": r, "date": d, "created_at": created_at} for r, d in batch]
+            # One statement, many rows (SQLAlchemy's insertmanyvalues), compiled once.
+            result = await self.session.execute(_claim_query(self.session), rows)
+            claimed.update((r.recurring_id, r.date) for r in result)
+        return claimed
+
+    @property
+    def posts_in_one_statement(self) -> bool:
+        return self._dialect == "postgresql"
+
+    async def claim_and_post(
+        self, occurrences: list[tuple[int, date]]
+    ) -> tuple[int, set[tuple[int, str]]]:
+        """PostgreSQL: claim the occurrences and write their expenses and incomes in one
+        statement per batch, copying amount, category and description inside the
+        database; answers how many were claimed and the (user, lower-cased category)
+        pairs spent in."""
+        created_at = utcnow()
+        claimed = 0
+        touched: set[tuple[int, str]] = set()
+        for first in range(0, len(occurrences), _BATCH):
+            batch = occurrences[first : first + _BATCH]
+            params = {
+                "ids": [recurring_id for recurring_id, _ in batch],
+                "dates": [day for _, day in batch],
+                "at": created_at,
+            }
+            for user_id, category, count in await self.session.execute(_PG_POST, params):
+                if count is not None:
+                    claimed += count
+                else:
+                    touched.add((user_id, category))
+        return claimed, touched
+
+    async def insert_entries(
+        self, expenses: list[dict[str, Any]], incomes: list[dict[str, Any]]
+    ) -> None:
+        """Many expenses and incomes (dicts of their columns) in few statements."""
+        for model, rows in ((Expense, expenses), (Income, incomes)):
+            table = cast(Table, model.__table__)
+            for first in range(0, len(rows), _BATCH):
+                await self.session.execute(insert(table), rows[first : first + _BATCH])
+
+    async def set_schedules(self, schedules: list[dict[str, Any]]) -> None:
+        """Store next_date, reminded_for and wake_on of many entries (each dict has `key`)."""
+        table = cast(Table, RecurringEntry.__table__)
+        for first in range(0, len(schedules), _BATCH):
+            batch = schedules[first : first + _BATCH]
+            if self._dialect == "postgresql":
+                params = {
+                    "ids": [row["key"] for row in batch],
+                    "next": [row["next_date"] for row in batch],
+                    "reminded": [row["reminded_for"] for row in batch],
+                    "wake": [row["wake_on"] for row in batch],
+                }
+                await self.session.execute(_PG_SET_SCHEDULES, params)
+                continue
+            query = (
+                update(table)
+                .where(table.c.id == bindparam("key"))
+                .values(
+                    next_date=bindparam("next_date"),
+                    reminded_for=bindparam("reminded_for"),
+                    wake_on=bindparam("wake_on"),
+                )
+            )
+            await self.session.execute(query, batch)
+
+    async def watched(self, pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which (user_id, lower-cased category) pairs have a budget."""
+        if not pairs:
+            return set()
+        user_ids = sorted({user_id for user_id, _ in pairs})
+        query = select(Budget.user_id, func.lower(Budget.category)).where(
+            Budget.user_id.in_(user_ids)
+        )
+        found = {(user_id, category) for user_id, category in await self.session.execute(query)}
+        return found & pairs
+
+    async def users(self, user_ids: list[int]) -> list[User]:
+        query = select(User).where(User.id.in_(user_ids)).order_by(User.id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def recorded(
+        self, recurring_ids: list[int], first: date, last: date
+    ) -> set[tuple[int, date]]:
+        """The (recurring_id, date) occurrences already posted within [first, last]."""
+        if not recurring_ids:
+            return set()
+        query = select(RecurringPosting.recurring_id, RecurringPosting.date).where(
+            RecurringPosting.recurring_id.in_(recurring_ids),
+            and_(RecurringPosting.date >= first, RecurringPosting.date <= last),
+        )
+        return {(r.recurring_id, r.date) for r in await self.session.execute(query)}
+
+    @property
+    def _dialect(self) -> str:
+        bind = self.session.bind
+        return bind.dialect.name if bind is not None else "sqlite"
+
+
+def _claim_query(session: AsyncSession) -> Any:
+    return (
+        insert_for(session)(RecurringPosting)
+        .on_conflict_do_nothing(index_elements=["recurring_id", "date"])
+        .returning(RecurringPosting.recurring_id, RecurringPosting.date)
+    )
+
+
+# PostgreSQL: many rows as arrays through unnest(), one statement per batch.
+_PG_POST = text(
+    "WITH claimed AS ("
+    " INSERT INTO recurring_postings (recurring_id, date, created_at)"
+    " SELECT v.recurring_id, v.date, :at"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:dates AS date[])) AS v(recurring_id, date)"
+    " ON CONFLICT (recurring_id, date) DO NOTHING"
+    " RETURNING recurring_id, date"
+    "), due AS ("
+    " SELECT r.user_id, r.kind, r.name, r.amount, r.description, c.date"
+    " FROM claimed AS c JOIN recurring_entries AS r ON r.id = c.recurring_id"
+    "), spent AS ("
+    " INSERT INTO expenses (user_id, category, amount, date, description, created_at)"
+    " SELECT user_id, name, amount, date, description, :at FROM due WHERE kind = 'expense'"
+    " RETURNING user_id, lower(category) AS category"
+    "), earned AS ("
+    " INSERT INTO incomes (user_id, source, amount, date, description, created_at)"
+    " SELECT user_id, name, amount, date, description, :at FROM due WHERE kind = 'income'"
+    " RETURNING 1"
+    ")"
+    " SELECT DISTINCT user_id, category, CAST(NULL AS bigint) AS claimed FROM spent"
+    " UNION ALL SELECT NULL, NULL, count(*) FROM claimed"
+)
+_PG_SET_SCHEDULES = text(
+    "UPDATE recurring_entries AS r "
+    "SET next_date = v.next_date, reminded_for = v.reminded_for, wake_on = v.wake_on "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:next AS date[]), "
+    "CAST(:reminded AS date[]), CAST(:wake AS date[])) "
+    "AS v(id, next_date, reminded_for, wake_on) "
+    "WHERE r.id = v.id"
+)
+
+
+class PlanningRepository:
+    """Set-based reads for safe-to-spend over many users (the weekly summary)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def users(self, user_ids: list[int]) -> list[User]:
+        found: list[User] = []
+        for first in range(0, len(user_ids), _BATCH):
+            chunk = user_ids[first : first + _BATCH]
+            query = select(User).where(User.id.in_(chunk)).order_by(User.id)
+            found.extend((await self.session.execute(query)).scalars())
+        return found
+
+    async def totals(
+        self, spans: dict[int, tuple[date, date]]
+    ) -> dict[int, tuple[Decimal, Decimal]]:
+        """(income, spent) of each user over their own [first, last]; users sharing a
+        span (same timezone and pay day) are asked together."""
+        by_span: dict[tuple[date, date], list[int]] = {}
+        for user_id, span in spans.items():
+            by_span.setdefault(span, []).append(user_id)
+        answer = {user_id: (Decimal(0), Decimal(0)) for user_id in spans}
+        for (first, last), user_ids in by_span.items():
+            for start in range(0, len(user_ids), _BATCH):
+                chunk = user_ids[start : start + _BATCH]
+                models: tuple[type[Income] | type[Expense], ...] = (Income, Expense)
+                for index, model in enumerate(models):
+                    query = (
+                        select(model.user_id, func.sum(model.amount))
+                        .where(model.user_id.in_(chunk), model.date >= first, model.date <= last)
+                        .group_by(model.user_id)
+                    )
+                    for user_id, total in await self.session.execute(query):
+                        pair = list(answer[user_id])
+                        pair[index] = total
+                        answer[user_id] = (pair[0], pair[1])
+        return answer
+
+    async def live_entries(self, user_ids: list[int], until: date) -> list[RecurringEntry]:
+        """Entries of these users with an occurrence not posted yet on or before `until`."""
+        found: list[RecurringEntry] = []
+        for first in range(0, len(user_ids), _BATCH):
+            query = select(RecurringEntry).where(
+                RecurringEntry.user_id.in_(user_ids[first : first + _BATCH]),
+                RecurringEntry.next_date <= until,
+            )
+            found.extend((await self.session.execute(query)).scalars())
+        return found
