@@ -79,6 +79,25 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             await check_category(session, user, expense.category)
         return expense
 
+    async def create_many(
+        self,
+        session: AsyncSession,
+        user: User,
+        entries: list[ExpenseCreate],
+        *,
+        check_budgets: bool = True,
+    ) -> list[int]:
+        """Many expenses at once (a statement import): the budgets of their categories are
+        checked once each afterwards, so a threshold alerts once, not once per row (a
+        preview that will be rolled back checks none)."""
+        defaults = self.defaults(user)
+        values = [{**defaults, **entry.model_dump(exclude_none=True)} for entry in entries]
+        ids = await ExpenseRepository(session).insert_many(user.id, values)
+        if check_budgets:
+            for category in dict.fromkeys(entry.category.lower() for entry in entries):
+                await check_category(session, user, category)
+        return ids
+
     async def after_change(self, session: AsyncSession, user: User, obj: Expense) -> None:
         await check_category(session, user, obj.category)
 

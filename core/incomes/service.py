@@ -1,5 +1,7 @@
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core.crud import OwnedService
 from core.incomes.repository import IncomeRepository
 from core.incomes.schemas import IncomeCreate, IncomeOut
@@ -15,6 +17,14 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
 
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
+
+    async def create_many(
+        self, session: AsyncSession, user: User, entries: list[IncomeCreate]
+    ) -> list[int]:
+        """Many incomes at once (a statement import); their ids, in order."""
+        defaults = self.defaults(user)
+        values = [{**defaults, **entry.model_dump(exclude_none=True)} for entry in entries]
+        return await IncomeRepository(session).insert_many(user.id, values)
 
 
 incomes = IncomeService()

@@ -1,0 +1,259 @@
+"""Statements in: a bank file becomes expenses and incomes, each transaction once per user.
+
+The file is read and checked off the event loop; the dedupe keys are claimed by the database
+(a UNIQUE key, so two processes importing the same file at once still bring each row in
+once); entries are created through the expense and income services (budget alerts follow,
+once per threshold); an import commits all its rows or none (the caller's transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.crud import Page, Paging, owned
+from core.exceptions import PayloadTooLarge
+from core.expenses.schemas import ExpenseCreate
+from core.expenses.service import expenses
+from core.imports.dedupe import dedupe_keys
+from core.imports.reader import MappingInput, read_statement
+from core.imports.repository import ImportRepository
+from core.imports.statement import StatementRow
+from core.incomes.schemas import IncomeCreate
+from core.incomes.service import incomes
+from core.models import Import, User
+from core.rules.service import categorizer
+
+FALLBACK_CATEGORY = "other"
+DESCRIPTION_MAX = 1000
+FILENAME_MAX = 255
+# Rows created per step; a progress callback hears after each.
+STEP = 1000
+
+Progress = Callable[[int, int], Awaitable[None]]  # (rows done, rows to do)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    format: str | None = None
+    currency: str | None = None
+    mapping: MappingInput = None
+    date_format: str | None = None
+    decimal: str | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class _Candidate:
+    key: str
+    row: StatementRow
+    entry: ExpenseCreate | IncomeCreate
+    entry_id: int = 0  # the import entry that claimed its key
+
+
+@dataclass
+class _Prepared:
+    format: str
+    candidates: list[_Candidate] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    repeated: int = 0  # rows whose file id already came earlier in the same file
+
+
+def _size(source: BinaryIO) -> int:
+    size = source.seek(0, 2)
+    source.seek(0)
+    return size
+
+
+def _currency_kept() -> bool:
+    # SPEC section 5: an entry keeps its own currency once the ledger knows currencies.
+    return "currency" in ExpenseCreate.model_fields
+
+
+def _prepare(source: BinaryIO, options: ImportOptions, user_currency: str) -> _Prepared:
+    """Read, key and validate every row: CPU-bound, so it runs in a worker thread."""
+    statement = read_statement(
+        source,
+        format=options.format,
+        currency=options.currency,
+        mapping=options.mapping,
+        date_format=options.date_format,
+        decimal=options.decimal,
+    )
+    prepared = _Prepared(format=statement.format)
+    prepared.failed = [{"line": f.line, "reason": f.reason} for f in statement.failures]
+    seen: set[str] = set()
+    keep_currency = _currency_kept()
+    for row, key in zip(statement.rows, dedupe_keys(statement.rows), strict=True):
+        if key in seen:
+            prepared.repeated += 1
+            continue
+        seen.add(key)
+        entry = _entry_for(row, keep_currency, user_currency, prepared.failed)
+        if entry is not None:
+            prepared.candidates.append(_Candidate(key=key, row=row, entry=entry))
+    prepared.failed.sort(key=lambda failure: failure["line"])
+    return prepared
+
+
+def _entry_for(
+    row: StatementRow, keep_currency: bool, user_currency: str, failed: list[dict[str, Any]]
+) -> ExpenseCreate | IncomeCreate | None:
+    if row.amount == 0:
+        failed.append({"line": row.line, "reason": "amount: zero is neither money in nor out"})
+        return None
+    currency = row.currency or user_currency
+    if not keep_currency and currency != user_currency:
+        failed.append(
+            {
+                "line": row.line,
+                "reason": f"currency: {currency} is not your currency {user_currency}",
+            }
+        )
+        return None
+    values: dict[str, Any] = {
+        "amount": abs(row.amount),
+        "date": row.date,
+        "description": row.description.strip()[:DESCRIPTION_MAX],
+    }
+    if keep_currency:
+        values["currency"] = currency
+    try:
+        if row.amount < 0:
+            return ExpenseCreate.model_validate({**values, "category": FALLBACK_CATEGORY})
+        return IncomeCreate.model_validate({**values, "source": FALLBACK_CATEGORY})
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "row"
+        failed.append({"line": row.line, "reason": f"{where}: {problem['msg']}"})
+        return None
+
+
+async def import_statement(
+    session: AsyncSession,
+    user: User,
+    source: BinaryIO,
+    filename: str | None,
+    max_bytes: int,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> Import:
+    """Import a statement file for `user`; never commits. A dry run answers the same
+    counts and leaves nothing behind (its writes happen in a savepoint rolled back)."""
+    if await asyncio.to_thread(_size, source) > max_bytes:
+        raise PayloadTooLarge(f"file is larger than {max_bytes} bytes")
+    prepared = await asyncio.to_thread(_prepare, source, options, user.currency)
+    if not options.dry_run:
+        return await _store(session, user, filename, prepared, progress)
+    savepoint = await session.begin_nested()
+    try:
+        imported = await _store(session, user, filename, prepared, progress, alerts=False)
+        preview = Import(
+            id=None,
+            user_id=user.id,
+            format=imported.format,
+            filename=imported.filename,
+            expenses=imported.expenses,
+            incomes=imported.incomes,
+            duplicates=imported.duplicates,
+            failed=imported.failed,
+            created_at=None,
+        )
+    finally:
+        await savepoint.rollback()
+    return preview
+
+
+async def _store(
+    session: AsyncSession,
+    user: User,
+    filename: str | None,
+    prepared: _Prepared,
+    progress: Progress | None,
+    *,
+    alerts: bool = True,
+) -> Import:
+    repository = ImportRepository(session)
+    imported = Import(
+        user_id=user.id,
+        format=prepared.format,
+        filename=(filename or "")[:FILENAME_MAX],
+        failed=prepared.failed,
+    )
+    await repository.add(imported)
+    claimed = await repository.claim(user.id, imported.id, [c.key for c in prepared.candidates])
+    new = [c for c in prepared.candidates if c.key in claimed]
+    for candidate in new:
+        candidate.entry_id = claimed[candidate.key]
+    imported.duplicates = prepared.repeated + len(prepared.candidates) - len(new)
+    filing = await categorizer(session, user.id, [c.row.description for c in new])
+    for candidate in new:
+        kind = "expense" if isinstance(candidate.entry, ExpenseCreate) else "income"
+        category = (
+            filing.category(candidate.row.description, kind)
+            or _file_category(candidate.row)
+            or FALLBACK_CATEGORY
+        )
+        name = "category" if kind == "expense" else "source"
+        candidate.entry = candidate.entry.model_copy(update={name: category})
+    imported.expenses = imported.incomes = 0
+    for start in range(0, len(new), STEP):
+        await _create_step(session, user, repository, imported, new[start : start + STEP], alerts)
+        if progress is not None:
+            await progress(min(start + STEP, len(new)), len(new))
+    await repository.flush()
+    return imported
+
+
+async def _create_step(
+    session: AsyncSession,
+    user: User,
+    repository: ImportRepository,
+    imported: Import,
+    step: list[_Candidate],
+    alerts: bool,
+) -> None:
+    spent = [c for c in step if isinstance(c.entry, ExpenseCreate)]
+    earned = [c for c in step if isinstance(c.entry, IncomeCreate)]
+    if spent:
+        entries = [c.entry for c in spent if isinstance(c.entry, ExpenseCreate)]
+        ids = await expenses.create_many(session, user, entries, check_budgets=alerts)
+        await repository.link(
+            "expense_id", [(c.entry_id, i) for c, i in zip(spent, ids, strict=True)]
+        )
+        imported.expenses += len(ids)
+    if earned:
+        income_entries = [c.entry for c in earned if isinstance(c.entry, IncomeCreate)]
+        ids = await incomes.create_many(session, user, income_entries)
+        await repository.link(
+            "income_id", [(c.entry_id, i) for c, i in zip(earned, ids, strict=True)]
+        )
+        imported.incomes += len(ids)
+
+
+def _file_category(row: StatementRow) -> str | None:
+    # A category column the file itself has (a CSV mapping's `category`), after the
+    # person's own rules and learning, before the fallback.
+    if row.category and row.category.strip():
+        return row.category.strip()[:64]
+    return None
+
+
+async def list_page(session: AsyncSession, user: User, paging: Paging) -> Page[Import]:
+    return await ImportRepository(session).list_page(user.id, paging)
+
+
+async def get(session: AsyncSession, user: User, import_id: int) -> Import:
+    return await owned(ImportRepository(session), user, import_id, "import")
+
+
+async def undo(session: AsyncSession, user: User, import_id: int) -> None:
+    """Remove exactly what the import created (entries deleted since stay deleted) and its
+    keys, so the same statement can be imported again."""
+    imported = await get(session, user, import_id)
+    await ImportRepository(session).remove_with_entries(imported)
