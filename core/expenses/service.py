@@ -10,6 +10,7 @@ from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
 from core.models import Expense, User
 from core.periods import local_today
+from core.rules.service import teach
 
 
 def expense_out(expense: Any, document_ids: list[str]) -> ExpenseOut:
@@ -97,6 +98,15 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             for category in dict.fromkeys(entry.category.lower() for entry in entries):
                 await check_category(session, user, category)
         return ids
+
+    async def update(
+        self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
+    ) -> Expense:
+        expense = await super().update(session, user, object_id, changes)
+        if "category" in changes.model_fields_set and expense.description:
+            # A person re-filing an entry teaches its merchant (SPEC 6: PATCH, chat re-file).
+            await teach(session, user.id, "expense", expense.description, expense.category)
+        return expense
 
     async def after_change(self, session: AsyncSession, user: User, obj: Expense) -> None:
         await check_category(session, user, obj.category)

@@ -1,5 +1,6 @@
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedService
@@ -7,6 +8,7 @@ from core.incomes.repository import IncomeRepository
 from core.incomes.schemas import IncomeCreate, IncomeOut
 from core.models import Income, User
 from core.periods import local_today
+from core.rules.service import teach
 
 
 class IncomeService(OwnedService[Income, IncomeCreate]):
@@ -17,6 +19,14 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
 
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
+
+    async def update(
+        self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
+    ) -> Income:
+        income = await super().update(session, user, object_id, changes)
+        if "source" in changes.model_fields_set and income.description:
+            await teach(session, user.id, "income", income.description, income.source)
+        return income
 
     async def create_many(
         self, session: AsyncSession, user: User, entries: list[IncomeCreate]
