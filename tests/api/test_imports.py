@@ -101,7 +101,7 @@ async def test_each_format_imports_exactly_and_only_once(
     foreign: list[int],
 ) -> None:
     await set_currency(client, alice, currency)
-    answer = await post_file(client, alice, name, **form)
+    answer = await post_file(client, alice, name, None, **form)
     assert answer.status_code == 201, answer.text
     body = answer.json()
     # Without per-entry currencies, a row in another currency is refused, not mislabelled.
@@ -132,7 +132,7 @@ async def test_each_format_imports_exactly_and_only_once(
             for e in expenses
         ), (day, amount, text)
 
-    again = await post_file(client, alice, name, **form)
+    again = await post_file(client, alice, name, None, **form)
     assert again.status_code == 201, again.text
     assert again.json()["created"] == 0
     assert again.json()["duplicates"] == body["created"]
