@@ -99,6 +99,13 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
                 await check_category(session, user, category)
         return ids
 
+    async def check_budgets_after_bulk(
+        self, session: AsyncSession, user: User, categories: set[str]
+    ) -> None:
+        """After create_many(check_budgets=False) steps: each category's budgets once."""
+        for category in sorted(categories):
+            await check_category(session, user, category)
+
     async def update(
         self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
     ) -> Expense:

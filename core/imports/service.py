@@ -9,7 +9,8 @@ once per threshold); an import commits all its rows or none (the caller's transa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import itertools
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -17,17 +18,17 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import Page, Paging, owned
-from core.exceptions import PayloadTooLarge
+from core.exceptions import Invalid, PayloadTooLarge
 from core.expenses.schemas import ExpenseCreate
 from core.expenses.service import expenses
 from core.imports.dedupe import dedupe_keys
-from core.imports.reader import MappingInput, read_statement
+from core.imports.reader import MappingInput, iter_statement
 from core.imports.repository import ImportRepository
-from core.imports.statement import StatementRow
+from core.imports.statement import RowFailure, StatementRow
 from core.incomes.schemas import IncomeCreate
 from core.incomes.service import incomes
 from core.models import Import, User
-from core.rules.service import categorizer
+from core.rules.service import Categorizer, categorizer
 
 FALLBACK_CATEGORY = "other"
 DESCRIPTION_MAX = 1000
@@ -35,7 +36,10 @@ FILENAME_MAX = 255
 # Rows created per step; a progress callback hears after each.
 STEP = 1000
 
-Progress = Callable[[int, int], Awaitable[None]]  # (rows done, rows to do)
+# (rows read so far, rows known to be in the file: more than read until the last step)
+Progress = Callable[[int, int], Awaitable[None]]
+# The answer lists this many failed rows at most.
+FAILED_LISTED = 1000
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,12 @@ class _Candidate:
 
 
 @dataclass
-class _Prepared:
-    format: str
+class _Step:
     candidates: list[_Candidate] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
     repeated: int = 0  # rows whose file id already came earlier in the same file
+    rows: int = 0  # readable rows in this step
+    last: bool = False
 
 
 def _size(source: BinaryIO) -> int:
@@ -75,30 +80,56 @@ def _currency_kept() -> bool:
     return "currency" in ExpenseCreate.model_fields
 
 
-def _prepare(source: BinaryIO, options: ImportOptions, user_currency: str) -> _Prepared:
-    """Read, key and validate every row: CPU-bound, so it runs in a worker thread."""
-    statement = read_statement(
-        source,
-        format=options.format,
-        currency=options.currency,
-        mapping=options.mapping,
-        date_format=options.date_format,
-        decimal=options.decimal,
-    )
-    prepared = _Prepared(format=statement.format)
-    prepared.failed = [{"line": f.line, "reason": f.reason} for f in statement.failures]
-    seen: set[str] = set()
-    keep_currency = _currency_kept()
-    for row, key in zip(statement.rows, dedupe_keys(statement.rows), strict=True):
-        if key in seen:
-            prepared.repeated += 1
-            continue
-        seen.add(key)
-        entry = _entry_for(row, keep_currency, user_currency, prepared.failed)
-        if entry is not None:
-            prepared.candidates.append(_Candidate(key=key, row=row, entry=entry))
-    prepared.failed.sort(key=lambda failure: failure["line"])
-    return prepared
+class _StepReader:
+    """The statement in steps of at most STEP rows, read, keyed and validated in a worker
+    thread one step at a time, so memory stays flat in file size (what grows is one small
+    key per row carrying a file id, and the dedupe counter per distinct row)."""
+
+    def __init__(self, source: BinaryIO, options: ImportOptions, user_currency: str) -> None:
+        self.format, items = iter_statement(
+            source,
+            format=options.format,
+            currency=options.currency,
+            mapping=options.mapping,
+            date_format=options.date_format,
+            decimal=options.decimal,
+        )
+        self._pending_failures: list[dict[str, Any]] = []
+        rows_for_items, rows_for_keys = itertools.tee(self._rows_only(items))
+        self._keyed = zip(rows_for_items, dedupe_keys(rows_for_keys), strict=True)
+        self._seen_ids: set[str] = set()
+        self._user_currency = user_currency
+        self._keep_currency = _currency_kept()
+        self.first_failure: dict[str, Any] | None = None
+
+    def _rows_only(self, items: Iterator[StatementRow | RowFailure]) -> Iterator[StatementRow]:
+        for item in items:
+            if isinstance(item, StatementRow):
+                yield item
+            else:
+                self._pending_failures.append({"line": item.line, "reason": item.reason})
+
+    def next_step(self) -> _Step:
+        step = _Step()
+        for row, key in self._keyed:
+            step.rows += 1
+            if row.external_id:
+                if key in self._seen_ids:
+                    step.repeated += 1
+                    continue
+                self._seen_ids.add(key)
+            entry = _entry_for(row, self._keep_currency, self._user_currency, step.failed)
+            if entry is not None:
+                step.candidates.append(_Candidate(key=key, row=row, entry=entry))
+            if step.rows >= STEP:
+                break
+        else:
+            step.last = True
+        step.failed.extend(self._pending_failures)
+        self._pending_failures.clear()
+        if self.first_failure is None and step.failed:
+            self.first_failure = min(step.failed, key=lambda failure: failure["line"])
+        return step
 
 
 def _entry_for(
@@ -147,12 +178,12 @@ async def import_statement(
     counts and leaves nothing behind (its writes happen in a savepoint rolled back)."""
     if await asyncio.to_thread(_size, source) > max_bytes:
         raise PayloadTooLarge(f"file is larger than {max_bytes} bytes")
-    prepared = await asyncio.to_thread(_prepare, source, options, user.currency)
+    reader = await asyncio.to_thread(_StepReader, source, options, user.currency)
     if not options.dry_run:
-        return await _store(session, user, filename, prepared, progress)
+        return await _store(session, user, filename, reader, progress)
     savepoint = await session.begin_nested()
     try:
-        imported = await _store(session, user, filename, prepared, progress, alerts=False)
+        imported = await _store(session, user, filename, reader, progress, alerts=False)
         preview = Import(
             id=None,
             user_id=user.id,
@@ -173,7 +204,7 @@ async def _store(
     session: AsyncSession,
     user: User,
     filename: str | None,
-    prepared: _Prepared,
+    reader: _StepReader,
     progress: Progress | None,
     *,
     alerts: bool = True,
@@ -181,33 +212,55 @@ async def _store(
     repository = ImportRepository(session)
     imported = Import(
         user_id=user.id,
-        format=prepared.format,
+        format=reader.format,
         filename=(filename or "")[:FILENAME_MAX],
-        failed=prepared.failed,
+        expenses=0,
+        incomes=0,
+        duplicates=0,
     )
     await repository.add(imported)
-    claimed = await repository.claim(user.id, imported.id, [c.key for c in prepared.candidates])
-    new = [c for c in prepared.candidates if c.key in claimed]
-    for candidate in new:
-        candidate.entry_id = claimed[candidate.key]
-    imported.duplicates = prepared.repeated + len(prepared.candidates) - len(new)
-    filing = await categorizer(session, user.id, [c.row.description for c in new])
-    for candidate in new:
-        kind = "expense" if isinstance(candidate.entry, ExpenseCreate) else "income"
-        category = (
-            filing.category(candidate.row.description, kind)
-            or _file_category(candidate.row)
-            or FALLBACK_CATEGORY
-        )
-        name = "category" if kind == "expense" else "source"
-        candidate.entry = candidate.entry.model_copy(update={name: category})
-    imported.expenses = imported.incomes = 0
-    for start in range(0, len(new), STEP):
-        await _create_step(session, user, repository, imported, new[start : start + STEP], alerts)
+    failed: list[dict[str, Any]] = []
+    readable = done = 0
+    categories: set[str] = set()
+    last = False
+    while not last:
+        step = await asyncio.to_thread(reader.next_step)
+        last = step.last
+        readable += step.rows
+        done += step.rows
+        if len(failed) < FAILED_LISTED:
+            failed.extend(step.failed[: FAILED_LISTED - len(failed)])
+        claimed = await repository.claim(user.id, imported.id, [c.key for c in step.candidates])
+        new = [c for c in step.candidates if c.key in claimed]
+        imported.duplicates += step.repeated + len(step.candidates) - len(new)
+        filing = await categorizer(session, user.id, [c.row.description for c in new])
+        for candidate in new:
+            candidate.entry_id = claimed[candidate.key]
+            _file(candidate, filing)
+        categories.update(await _create_step(session, user, repository, imported, new))
         if progress is not None:
-            await progress(min(start + STEP, len(new)), len(new))
+            await progress(done, 0 if last else done + 1)
+    if readable == 0:
+        first = reader.first_failure
+        detail = f" (line {first['line']}: {first['reason']})" if first else ""
+        raise Invalid(f"file: no readable {reader.format} transactions{detail}", field="file")
+    if alerts:  # once per category, after every row: one alert per threshold crossed
+        await expenses.check_budgets_after_bulk(session, user, categories)
+    imported.failed = sorted(failed, key=lambda failure: failure["line"])
     await repository.flush()
     return imported
+
+
+def _file(candidate: _Candidate, filing: Categorizer) -> None:
+    """Imported entries: rules, then learning, then the file's own category, then `other`."""
+    kind = "expense" if isinstance(candidate.entry, ExpenseCreate) else "income"
+    category = (
+        filing.category(candidate.row.description, kind)
+        or _file_category(candidate.row)
+        or FALLBACK_CATEGORY
+    )
+    name = "category" if kind == "expense" else "source"
+    candidate.entry = candidate.entry.model_copy(update={name: category})
 
 
 async def _create_step(
@@ -216,17 +269,19 @@ async def _create_step(
     repository: ImportRepository,
     imported: Import,
     step: list[_Candidate],
-    alerts: bool,
-) -> None:
+) -> set[str]:
+    """Create one step's entries and link them; the expense categories touched."""
     spent = [c for c in step if isinstance(c.entry, ExpenseCreate)]
     earned = [c for c in step if isinstance(c.entry, IncomeCreate)]
+    touched: set[str] = set()
     if spent:
         entries = [c.entry for c in spent if isinstance(c.entry, ExpenseCreate)]
-        ids = await expenses.create_many(session, user, entries, check_budgets=alerts)
+        ids = await expenses.create_many(session, user, entries, check_budgets=False)
         await repository.link(
             "expense_id", [(c.entry_id, i) for c, i in zip(spent, ids, strict=True)]
         )
         imported.expenses += len(ids)
+        touched.update(entry.category.lower() for entry in entries)
     if earned:
         income_entries = [c.entry for c in earned if isinstance(c.entry, IncomeCreate)]
         ids = await incomes.create_many(session, user, income_entries)
@@ -234,6 +289,7 @@ async def _create_step(
             "income_id", [(c.entry_id, i) for c, i in zip(earned, ids, strict=True)]
         )
         imported.incomes += len(ids)
+    return touched
 
 
 def _file_category(row: StatementRow) -> str | None:
