@@ -13,7 +13,7 @@ from sqlalchemy import (
     select,
 )
 
-from core.crud import DatedRepository, DateFilters, Page, Paging
+from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_ids
 from core.expenses.schemas import ExpenseFilters
 from core.models import Budget, Document, Expense
 from core.models.base import utcnow
@@ -92,12 +92,8 @@ class ExpenseRepository(DatedRepository[Expense]):
         """Insert many expenses in few statements; their ids, in the order given."""
         created_at = utcnow()
         values = [{**row, "user_id": user_id, "created_at": created_at} for row in rows]
-        ids: list[int] = []
-        for start in range(0, len(values), 1000):
-            statement = insert(Expense).returning(Expense.id, sort_by_parameter_order=True)
-            result = await self.session.execute(statement, values[start : start + 1000])
-            ids.extend(result.scalars())
-        return ids
+        match = ("date", "amount", "description", "category")
+        return await insert_many_ids(self.session, Expense.__table__, values, match)
 
 
 def _page_query(narrowing: list[ColumnElement[bool]]) -> Select[Any]:

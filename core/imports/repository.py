@@ -22,19 +22,20 @@ class ImportRepository(OwnedRepository[Import]):
         the same rows in another process waits for this one and then finds them taken.
         """
         insert = insert_for(self.session)
+        table = cast(Table, ImportEntry.__table__)
+        statement = (
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+            .returning(table.c.id, table.c.dedupe_key)
+        )
         claimed: dict[str, int] = {}
         for start in range(0, len(keys), CHUNK):
             values = [
                 {"user_id": user_id, "import_id": import_id, "dedupe_key": key}
                 for key in keys[start : start + CHUNK]
             ]
-            statement = (
-                insert(ImportEntry)
-                .values(values)
-                .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
-                .returning(ImportEntry.id, ImportEntry.dedupe_key)
-            )
-            for entry_id, key in (await self.session.execute(statement)).all():
+            # executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues").
+            for entry_id, key in (await self.session.execute(statement, values)).all():
                 claimed[key] = entry_id
         return claimed
 

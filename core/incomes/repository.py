@@ -1,8 +1,6 @@
 from typing import Any
 
-from sqlalchemy import insert
-
-from core.crud import DatedRepository
+from core.crud import DatedRepository, insert_many_ids
 from core.models import Income
 from core.models.base import utcnow
 
@@ -14,9 +12,5 @@ class IncomeRepository(DatedRepository[Income]):
         """Insert many incomes in few statements; their ids, in the order given."""
         created_at = utcnow()
         values = [{**row, "user_id": user_id, "created_at": created_at} for row in rows]
-        ids: list[int] = []
-        for start in range(0, len(values), 1000):
-            statement = insert(Income).returning(Income.id, sort_by_parameter_order=True)
-            result = await self.session.execute(statement, values[start : start + 1000])
-            ids.extend(result.scalars())
-        return ids
+        match = ("date", "amount", "description", "source")
+        return await insert_many_ids(self.session, Income.__table__, values, match)

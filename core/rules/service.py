@@ -1,6 +1,7 @@
 """Which category an entry's text gets: the person's rules first (by position), then what
 they filed the same merchant under before; the caller supplies the last resort."""
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,7 @@ class RuleService(OwnedService[Rule, RuleCreate]):
 rules = RuleService()
 
 
+@functools.lru_cache(maxsize=4096)  # statements repeat their merchants; the regexes cost
 def merchant_of(description: str) -> str:
     """The key a merchant is learned under ("" when the text names none)."""
     return merchant_key(description)[:MERCHANT_MAX]
