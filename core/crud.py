@@ -180,7 +180,12 @@ class OwnedService(Generic[ModelT, CreateT]):
     ) -> ModelT:
         """PATCH: the changes merged over the stored object, then validated whole."""
         obj = await self.get(session, user, object_id)
-        current = {name: getattr(obj, name) for name in self.create_schema.model_fields}
+        # Fields kept outside the row (an entry's tags) are not merged from it.
+        current = {
+            name: getattr(obj, name)
+            for name in self.create_schema.model_fields
+            if hasattr(obj, name)
+        }
         merged = self.create_schema.model_validate(
             {**current, **changes.model_dump(exclude_unset=True)}
         )

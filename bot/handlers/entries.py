@@ -16,6 +16,7 @@ from core.incomes.schemas import IncomeCreate
 from core.language.parsing import CategoryHints, Unparsed, parse_message
 from core.models import User
 from core.periods import local_today
+from core.tags.schemas import usable_tags
 from core.telegram import service as chats
 from core.telegram.service import ChatHints, Recorded
 
@@ -38,6 +39,8 @@ def read_entry(text: str, user: User, hints: ChatHints) -> ExpenseCreate | Incom
     if isinstance(parsed, Unparsed):
         return parsed
     fields = {"amount": parsed.amount, "date": parsed.date, "description": parsed.description}
+    if tags := usable_tags(parsed.tags):  # `#word` in the message (SPEC 6)
+        fields["tags"] = tags
     if parsed.kind == "expense":
         return ExpenseCreate(category=parsed.category, **fields)
     return IncomeCreate(source=parsed.category, **fields)

@@ -17,6 +17,7 @@ from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_id
 from core.expenses.schemas import ExpenseFilters
 from core.models import Budget, Document, Expense
 from core.models.base import utcnow
+from core.tags.repository import has_tag
 
 # What an answer shows of an expense: plain columns, no ORM objects on the hot path.
 EXPENSE_COLUMNS = (
@@ -36,6 +37,8 @@ class ExpenseRepository(DatedRepository[Expense]):
         terms = super().conditions(filters)
         if isinstance(filters, ExpenseFilters) and filters.category:
             terms.append(func.lower(Expense.category) == filters.category.strip().lower())
+        if isinstance(filters, ExpenseFilters) and filters.tag:
+            terms.append(has_tag("expense", Expense.id, filters.tag))
         return terms
 
     async def top_categories(self, user_id: int, limit: int) -> list[str]:

@@ -20,6 +20,7 @@ from core.money import Money
 from core.notifications.schemas import NotificationOut, UTCTimestamp
 from core.payments.schemas import PaymentOut
 from core.schemas import OutSchema
+from core.tags.repository import TagRepository
 
 
 class BudgetRow(OutSchema):
@@ -54,11 +55,22 @@ class ExportData(BaseModel):
 async def collect(session: AsyncSession, user: User) -> ExportData:
     rows = ExportRepository(session)
     uid = user.id
+    spent = await rows.all_of(Expense, uid)
+    earned = await rows.all_of(Income, uid)
+    tags = TagRepository(session)
+    spent_tags = await tags.of("expense", [e.id for e in spent])
+    earned_tags = await tags.of("income", [i.id for i in earned])
     return ExportData(
         exported_at=utcnow(),
         user=Me.model_validate(user),
-        expenses=[ExpenseOut.model_validate(e) for e in await rows.all_of(Expense, uid)],
-        incomes=[IncomeOut.model_validate(i) for i in await rows.all_of(Income, uid)],
+        expenses=[
+            ExpenseOut.model_validate(e).model_copy(update={"tags": spent_tags.get(e.id, [])})
+            for e in spent
+        ],
+        incomes=[
+            IncomeOut.model_validate(i).model_copy(update={"tags": earned_tags.get(i.id, [])})
+            for i in earned
+        ],
         budgets=[BudgetRow.model_validate(b) for b in await rows.all_of(Budget, uid)],
         goals=[GoalOut.model_validate(g) for g in await rows.all_of(Goal, uid)],
         notifications=[NotificationOut.of(n) for n in await rows.all_of(Notification, uid)],

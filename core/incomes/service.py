@@ -9,6 +9,7 @@ from core.incomes.schemas import IncomeCreate, IncomeOut
 from core.models import Income, User
 from core.periods import local_today
 from core.rules.service import teach
+from core.tags.repository import TagRepository
 
 
 class IncomeService(OwnedService[Income, IncomeCreate]):
@@ -19,6 +20,33 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
 
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
+
+    async def present(
+        self, session: AsyncSession, user: User, objects: list[Income]
+    ) -> list[BaseModel]:
+        tags = await TagRepository(session).of("income", [i.id for i in objects])
+        return [
+            IncomeOut.model_validate(income).model_copy(update={"tags": tags.get(income.id, [])})
+            for income in objects
+        ]
+
+    async def create(self, session: AsyncSession, user: User, data: IncomeCreate) -> Income:
+        values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
+        tags = values.pop("tags", None)  # kept in a table of their own
+        income = Income(user_id=user.id, **values)
+        await IncomeRepository(session).add(income)
+        if tags:
+            await TagRepository(session).replace("income", income.id, tags)
+        return income
+
+    async def _apply(
+        self, session: AsyncSession, user: User, obj: Income, values: dict[str, Any]
+    ) -> Income:
+        tags = values.pop("tags", None)
+        income = await super()._apply(session, user, obj, values)
+        if tags is not None:
+            await TagRepository(session).replace("income", income.id, tags)
+        return income
 
     async def update(
         self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
@@ -33,7 +61,10 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
     ) -> list[int]:
         """Many incomes at once (a statement import); their ids, in order."""
         defaults = self.defaults(user)
-        values = [{**defaults, **entry.model_dump(exclude_none=True)} for entry in entries]
+        values = [
+            {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
+            for entry in entries
+        ]
         return await IncomeRepository(session).insert_many(user.id, values)
 
 
