@@ -14,7 +14,7 @@ from aiogram.types import BotCommand
 
 from bot.delivery import ChatDelivery
 from bot.errors import on_error
-from bot.handlers import entries, overview, photos, start
+from bot.handlers import entries, overview, photos, start, statements
 from bot.middlewares import DatabaseMiddleware
 from core.config import Settings
 from core.db import Database
@@ -57,6 +57,7 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
         start.make_router(),
         overview.make_router(),
         photos.make_router(),
+        statements.make_router(),
         entries.make_router(),
     )
     return dispatcher

@@ -26,7 +26,7 @@ def imports_router(settings: Settings) -> APIRouter:
         status_code=201,
         response_model=ImportOut,
         responses={
-            200: {"description": "A dry run: what would be imported, nothing stored"},
+            200: {"model": ImportOut, "description": "A dry run: the counts, nothing stored"},
             413: {"description": "File too large"},
             422: {"description": "Nothing readable, or a bad option (named)"},
         },

@@ -85,7 +85,10 @@ class _StepReader:
     thread one step at a time, so memory stays flat in file size (what grows is one small
     key per row carrying a file id, and the dedupe counter per distinct row)."""
 
-    def __init__(self, source: BinaryIO, options: ImportOptions, user_currency: str) -> None:
+    def __init__(
+        self, source: BinaryIO, options: ImportOptions, user_currency: str, step_rows: int = STEP
+    ) -> None:
+        self.step_rows = step_rows
         self.format, items = iter_statement(
             source,
             format=options.format,
@@ -121,7 +124,7 @@ class _StepReader:
             entry = _entry_for(row, self._keep_currency, self._user_currency, step.failed)
             if entry is not None:
                 step.candidates.append(_Candidate(key=key, row=row, entry=entry))
-            if step.rows >= STEP:
+            if step.rows >= self.step_rows:
                 break
         else:
             step.last = True
@@ -173,12 +176,14 @@ async def import_statement(
     max_bytes: int,
     options: ImportOptions,
     progress: Progress | None = None,
+    *,
+    step_rows: int = STEP,
 ) -> Import:
     """Import a statement file for `user`; never commits. A dry run answers the same
     counts and leaves nothing behind (its writes happen in a savepoint rolled back)."""
     if await asyncio.to_thread(_size, source) > max_bytes:
         raise PayloadTooLarge(f"file is larger than {max_bytes} bytes")
-    reader = await asyncio.to_thread(_StepReader, source, options, user.currency)
+    reader = await asyncio.to_thread(_StepReader, source, options, user.currency, step_rows)
     if not options.dry_run:
         return await _store(session, user, filename, reader, progress)
     savepoint = await session.begin_nested()
