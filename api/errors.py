@@ -1,6 +1,7 @@
 """Every error becomes a clear JSON answer; no traceback ever reaches a client."""
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.openapi import install_openapi
 from core.exceptions import (
     BadGateway,
     BadRequest,
@@ -81,7 +83,43 @@ def error_answer(status: int, message: str, headers: dict[str, str] | None = Non
     return JSONResponse(status_code=status, content={"detail": message}, headers=headers)
 
 
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _path_patterns(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """Each documented path as a pattern, with the methods it answers."""
+    cached: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(
+        app.state, "allow_patterns", None
+    )
+    if cached is None:
+        cached = []
+        for path, operations in app.openapi().get("paths", {}).items():
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path))
+            methods = frozenset(m.upper() for m in operations if m in _HTTP_METHODS)
+            cached.append((re.compile(pattern), methods))
+        app.state.allow_patterns = cached
+    return cached
+
+
+def allow_header(app: FastAPI, path: str, given: str) -> str:
+    """Every method the path answers: Starlette names only those of the first route
+    it tried, and one path is often several routes (GET, PUT, DELETE of an object)."""
+    methods = {m.strip().upper() for m in given.split(",") if m.strip()}
+    patterns = _path_patterns(app)
+    # A literal path wins over templates that also match it (/payments/webhook/ is
+    # not /payments/{payment_id}/), as in the router.
+    literal = [answered for pattern, answered in patterns if pattern.pattern == re.escape(path)]
+    for answered in literal or [a for pattern, a in patterns if pattern.fullmatch(path)]:
+        methods |= answered
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    # The answers these handlers give are documented on every route they can reach.
+    install_openapi(app)
+
     @app.exception_handler(FinbotError)
     async def _finbot_error(_: Request, error: FinbotError) -> JSONResponse:
         status = _status_for(error)
@@ -103,8 +141,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return validation_answer(list(error.errors()))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return error_answer(error.status_code, str(error.detail), dict(error.headers or {}))
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = allow_header(app, request.url.path, headers.get("Allow", ""))
+        return error_answer(error.status_code, str(error.detail), headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -1,10 +1,14 @@
 """One Settings object for every front door (SPEC section 2)."""
 
+import contextlib
+import os
 import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
@@ -54,6 +58,20 @@ class Settings(BaseSettings):
     run_bot: bool = True
     run_scheduler: bool = True
 
+    @model_validator(mode="after")
+    def _refuse_unsafe_combinations(self) -> Self:
+        if self.telegram_webhook_url and not (
+            self.telegram_webhook_secret and self.telegram_webhook_secret.get_secret_value()
+        ):
+            raise ValueError(
+                "FINBOT_TELEGRAM_WEBHOOK_URL is set but FINBOT_TELEGRAM_WEBHOOK_SECRET is not: "
+                "webhook mode needs a secret (1-256 of A-Z a-z 0-9 _ -), or anyone could post "
+                "forged updates; set one, or unset the URL to use long polling"
+            )
+        if self.secret_key is not None and not self.secret_key.get_secret_value().strip():
+            raise ValueError("FINBOT_SECRET_KEY is empty: set a long random value, or unset it")
+        return self
+
     @cached_property
     def signing_key(self) -> bytes:
         """The configured secret, or one generated once and kept in the data dir.
@@ -64,20 +82,35 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value().encode()
         path = self.storage_dir / SECRET_KEY_FILE
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            candidate = secrets.token_urlsafe(48)
-            try:
-                # O_EXCL: two workers starting together agree on one key.
-                with path.open("x", encoding="utf-8") as handle:
-                    handle.write(candidate)
-                path.chmod(0o600)
-            except FileExistsError:
-                pass
-        return path.read_text(encoding="utf-8").strip().encode()
+            _write_key_once(path, secrets.token_urlsafe(48))
+        key = path.read_text(encoding="utf-8").strip()
+        if not key:
+            raise RuntimeError(f"{path} is empty: delete it (a new key is made) or fill it")
+        return key.encode()
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _write_key_once(path: Path, key: str) -> None:
+    """Write the key whole and private, or leave the one another worker already wrote.
+
+    The key goes to a 0600 temporary file first and is then linked into place: no
+    reader ever sees a half-written (empty) key, and unlike a rename the link never
+    replaces a key that another worker is already signing with.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # mode 0600
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(key)
+            file.flush()
+            os.fsync(file.fileno())
+        with contextlib.suppress(FileExistsError):  # another worker won: use its key
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 def get_settings() -> Settings:

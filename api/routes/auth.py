@@ -1,6 +1,6 @@
-from fastapi import APIRouter, BackgroundTasks, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 
-from api.deps import CurrentUser, SessionDep, SettingsDep, TokenDep
+from api.deps import CurrentUser, DatabaseDep, SessionDep, SettingsDep, TokenDep
 from core.auth import service as auth
 from core.auth.mail import Mailer
 from core.auth.schemas import (
@@ -37,13 +37,11 @@ async def signup(session: SessionDep, body: SignupRequest) -> UserOut:
     response_model=TokenAnswer,
     responses={401: {"description": "Wrong credentials"}, 429: {"description": "Locked out"}},
 )
-async def login(session: SessionDep, body: LoginRequest) -> TokenAnswer:
-    try:
-        token = await auth.login(session, body.username, body.password)
-    except auth.LoginFailed:
-        await session.commit()  # the failure counts towards the lockout
-        raise
-    return TokenAnswer(token=token)
+async def login(request: Request, database: DatabaseDep, body: LoginRequest) -> TokenAnswer:
+    # The peer address as the server sees it (uvicorn's --proxy-headers sets it from
+    # X-Forwarded-For only for trusted proxies, so a client cannot pick its own).
+    address = request.client.host if request.client else "unknown"
+    return TokenAnswer(token=await auth.login(database, body.username, body.password, address))
 
 
 @router.post("/logout/", status_code=204)

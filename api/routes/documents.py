@@ -78,7 +78,10 @@ def documents_router(settings: Settings) -> APIRouter:
         """The bytes behind a signed local link: no bearer token, so `<img src>` works."""
         if not isinstance(store, LocalStore):
             raise NotFound("document")
-        if not signature_valid(store.signing_key, document_id, expires, signature):
+        # A signature is hex: anything else (non-ASCII included) is a bad link, not a crash.
+        if not signature.isascii() or not signature_valid(
+            store.signing_key, document_id, expires, signature
+        ):
             raise Forbidden("link is invalid or expired")
         document = await documents.find_signed(session, document_id)
         if document is None:
@@ -87,7 +90,9 @@ def documents_router(settings: Settings) -> APIRouter:
             store.path(document.storage_key),
             media_type=document.content_type,
             filename=document.filename,
-            content_disposition_type="inline",
+            content_disposition_type=documents.disposition(document.content_type),
+            # The browser must not guess a type (a text file sniffed as HTML runs scripts).
+            headers={"X-Content-Type-Options": "nosniff"},
         )
 
     return router

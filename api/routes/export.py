@@ -1,11 +1,13 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, DatabaseDep
+from core.auth.schemas import Me
 from core.export import service as export
 from core.export.service import ExportData
+from core.models.base import utcnow
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 
@@ -16,22 +18,29 @@ router = APIRouter(prefix="/api/export", tags=["export"])
     responses={200: {"content": {"application/zip": {}}, "description": "JSON, or CSVs in a ZIP"}},
 )
 async def export_all(
-    session: SessionDep,
+    database: DatabaseDep,
     user: CurrentUser,
     format: Annotated[
         Literal["json", "csv"], Query(description="json, or csv (a ZIP of CSV files)")
     ] = "json",
-) -> Response:
-    """All of your data: expenses, incomes, budgets, goals, notifications, payments, documents."""
-    data = await export.collect(session, user)
-    stamp = data.exported_at.strftime("%Y%m%d")
+) -> StreamingResponse:
+    """All of your data: expenses, incomes, budgets, goals, notifications, payments, documents.
+
+    Streamed as it is read. In the CSV files, text that a spreadsheet would run as a
+    formula (starting with = + - @) carries a leading apostrophe; the JSON keeps the
+    exact text.
+    """
+    exported_at = utcnow()
+    me = Me.model_validate(user)
+    stamp = exported_at.strftime("%Y%m%d")
     if format == "csv":
-        return Response(
-            await export.as_zip(data),
+        return StreamingResponse(
+            export.zip_stream(database, me, exported_at),
             media_type="application/zip",
             headers={"Content-Disposition": f'attachment; filename="finbot-export-{stamp}.zip"'},
         )
-    return JSONResponse(
-        data.model_dump(mode="json"),
+    return StreamingResponse(
+        export.json_stream(database, me, exported_at),
+        media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="finbot-export-{stamp}.json"'},
     )

@@ -1,7 +1,7 @@
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel
 
 from api.deps import BotDep, CurrentUser, DispatcherDep, SessionDep, SettingsDep
@@ -36,7 +36,11 @@ async def link(session: SessionDep, user: CurrentUser, bot: BotDep) -> LinkCode:
 @router.post(
     "/webhook/",
     response_model=Accepted,
-    responses={403: {"description": "Wrong secret token"}},
+    responses={
+        400: {"description": "Not a Telegram update"},
+        403: {"description": "Missing or wrong X-Telegram-Bot-Api-Secret-Token"},
+        404: {"description": "Not in webhook mode (the bot polls, or there is no bot)"},
+    },
 )
 async def webhook(
     request: Request,
@@ -45,8 +49,13 @@ async def webhook(
     dispatcher: DispatcherDep,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> Accepted:
+    """Updates from Telegram, in webhook mode only: anyone could post forged ones otherwise."""
     expected = settings.telegram_webhook_secret
-    if expected is not None and not hmac.compare_digest(
+    if not settings.telegram_webhook_url or bot is None or dispatcher is None:
+        # Outside webhook mode the route does not exist, as far as anyone can tell.
+        raise HTTPException(status_code=404, detail="Not Found")
+    # Settings refuse webhook mode without a secret; the check never depends on one being set.
+    if expected is None or not hmac.compare_digest(
         (secret or "").encode(), expected.get_secret_value().encode()
     ):
         raise Forbidden("wrong webhook secret")

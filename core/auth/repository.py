@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import AuthToken, LoginFailure, PasswordReset, User
@@ -88,9 +88,28 @@ class UserRepository:
         count, oldest = (await self.session.execute(query)).one()
         return int(count), oldest
 
-    async def add_failure(self, key: str) -> None:
-        self.session.add(LoginFailure(key=key))
+    async def lock_login_keys(self, keys: list[str]) -> None:
+        """Serialise attempts on these keys until the transaction ends, across processes.
+
+        PostgreSQL: transaction-scoped advisory locks (sorted, so two attempts never
+        deadlock). SQLite: the first write of a transaction already holds the one
+        write lock of the whole database (core/db.py), which serialises just as well.
+        """
+        if self.session.bind is None or self.session.bind.dialect.name != "postgresql":
+            return
+        for key in sorted(set(keys)):
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"login:{key}"}
+            )
+
+    async def add_failure(self, key: str) -> int:
+        failure = LoginFailure(key=key)
+        self.session.add(failure)
         await self.session.flush()
+        return failure.id
+
+    async def remove_failures(self, ids: list[int]) -> None:
+        await self.session.execute(delete(LoginFailure).where(LoginFailure.id.in_(ids)))
 
     async def clear_failures(self, key: str, before: datetime | None = None) -> None:
         query = delete(LoginFailure).where(LoginFailure.key == key)

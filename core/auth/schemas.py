@@ -1,8 +1,17 @@
+import re
 from typing import Annotated
+from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, EmailStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+)
 
-from core.currencies import is_currency
+from core.currencies import CURRENCY_EXPONENTS, is_currency
 from core.schemas import OutSchema, Schema, StorableText
 from core.timezones import is_timezone
 
@@ -12,6 +21,18 @@ Username = Annotated[
         strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$"
     ),
 ]
+# The bot names the accounts it makes tg<chat id> ("n" for a group's minus sign):
+# nobody may take such a name over REST and so block that chat's /start.
+RESERVED_USERNAME = re.compile(r"^tgn?[0-9]", re.IGNORECASE)
+
+
+def _not_reserved(value: str) -> str:
+    if RESERVED_USERNAME.match(value):
+        raise ValueError("names starting with tg and a digit are kept for Telegram accounts")
+    return value
+
+
+SignupUsername = Annotated[Username, AfterValidator(_not_reserved)]
 # argon2 hashes any length; the upper bound keeps one request from costing seconds.
 Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
 
@@ -29,15 +50,32 @@ def _known_currency(value: str) -> str:
     return code
 
 
-Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_known_timezone)]
-Currency = Annotated[str, StringConstraints(max_length=3), AfterValidator(_known_currency)]
+# The schemas list what is accepted, so a client (or a fuzzer) can know it up front.
+Timezone = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_known_timezone),
+    WithJsonSchema({"type": "string", "enum": sorted(available_timezones())}),
+]
+Currency = Annotated[
+    str,
+    StringConstraints(max_length=3),
+    AfterValidator(_known_currency),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ISO 4217 code, any case",
+            "enum": sorted(CURRENCY_EXPONENTS) + sorted(c.lower() for c in CURRENCY_EXPONENTS),
+        }
+    ),
+]
 
 
 Email = Annotated[EmailStr, StorableText]
 
 
 class SignupRequest(Schema):
-    username: Username
+    username: SignupUsername
     email: Email
     password: Password
 
@@ -68,8 +106,12 @@ class MeUpdate(Schema):
     email: Email | None = None
     timezone: Timezone | None = None
     currency: Currency | None = None
-    weekly_summary: bool | None = None
-    monthly_summary: bool | None = None
+    # Strict: 0.0 or "no" is not a yes/no answer.
+    weekly_summary: StrictBool | None = None
+    monthly_summary: StrictBool | None = None
+    current_password: Annotated[
+        str | None, Field(max_length=1024, description="Needed to change `email`")
+    ] = None
 
 
 class UserOut(OutSchema):

@@ -12,11 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.passwords import hash_password, verify_password
 from core.auth.repository import UserRepository
 from core.auth.schemas import MeUpdate, SignupRequest
+from core.db import Database
 from core.exceptions import Conflict, Invalid, RateLimited, Unauthorized
 from core.models import PasswordReset, User
 from core.models.base import utcnow
 
 LOCKOUT_FAILURES = 5
+LOCKOUT_ADDRESS_FAILURES = 20
+LOCKOUT_KEY_LENGTH = 254
 LOCKOUT_WINDOW = timedelta(minutes=15)
 RESET_VALIDITY = timedelta(minutes=30)
 
@@ -58,26 +61,68 @@ class InvalidResetToken(Invalid):
 
 
 class LoginFailed(Unauthorized):
-    """Wrong credentials. The failure was recorded and must be committed."""
+    """Wrong credentials (the failure is already recorded)."""
 
 
-async def login(session: AsyncSession, login_name: str, password: str) -> str:
-    users = UserRepository(session)
-    user = await users.find_by_login(login_name)
-    # Keyed by the account when there is one, so username and e-mail share a count.
-    key = (user.username if user else login_name).lower()
+def _name_key(name: str) -> str:
+    # Prefixed, so no login name can add to (or clear) an address's count.
+    key = f"user:{name.lower()}"
+    if len(key) > LOCKOUT_KEY_LENGTH:  # the column's width; a digest of a long unknown name
+        key = f"user#{hashlib.sha256(name.lower().encode()).hexdigest()}"
+    return key
+
+
+def _address_key(address: str) -> str:
+    return f"addr:{address}"[:LOCKOUT_KEY_LENGTH]
+
+
+async def _claim_attempt(database: Database, limits: dict[str, int]) -> list[int]:
+    """Count this attempt as a failure before the password is checked, atomically.
+
+    Check-then-insert lets parallel guesses all pass the check; here each key is
+    locked, the attempt inserted and the total counted in one committed
+    transaction, so however many processes race, at most `limit` guesses per key
+    reach argon2 in a window. A success removes its claim again.
+    """
     now = utcnow()
     window_start = now - LOCKOUT_WINDOW
-    failures, oldest = await users.failures_since(key, window_start)
-    if failures >= LOCKOUT_FAILURES and oldest is not None:
-        wait = (oldest + LOCKOUT_WINDOW - now).total_seconds()
-        raise RateLimited("too many failed logins; try again later", math.ceil(max(wait, 1)))
-    if user is None or not await verify_password(user.password_hash, password):
-        await users.clear_failures(key, before=window_start)
-        await users.add_failure(key)
+    async with database.session() as session:
+        users = UserRepository(session)
+        await users.lock_login_keys(list(limits))
+        claims = [await users.add_failure(key) for key in limits]
+        waits = []
+        for key, limit in limits.items():
+            failures, oldest = await users.failures_since(key, window_start)
+            if failures > limit and oldest is not None:
+                waits.append((oldest + LOCKOUT_WINDOW - now).total_seconds())
+        if waits:
+            await users.remove_failures(claims)  # a refused attempt is not a guess
+            for key in limits:
+                await users.clear_failures(key, before=window_start)
+    if waits:
+        raise RateLimited("too many failed logins; try again later", math.ceil(max(*waits, 1)))
+    return claims
+
+
+async def login(database: Database, login_name: str, password: str, address: str) -> str:
+    """A new token for the right password; 5 failures per account or 20 per address
+    in 15 minutes lock further attempts (RateLimited) until the window passes."""
+    async with database.session() as session:
+        user = await UserRepository(session).find_by_login(login_name)
+    # Keyed by the account when there is one, so username and e-mail share a count.
+    name_key = _name_key(user.username if user else login_name)
+    claims = await _claim_attempt(
+        database, {name_key: LOCKOUT_FAILURES, _address_key(address): LOCKOUT_ADDRESS_FAILURES}
+    )
+    # An unknown name is checked against a dummy hash: the same time as a known one.
+    if not await verify_password(user.password_hash if user else None, password):
         raise LoginFailed("wrong username or password")
-    await users.clear_failures(key)
-    return await issue_token(session, user)
+    assert user is not None
+    async with database.session() as session:
+        users = UserRepository(session)
+        await users.remove_failures(claims)
+        await users.clear_failures(name_key)
+        return await issue_token(session, user)
 
 
 DEFAULT_TOKEN_TTL = timedelta(days=30)
@@ -143,13 +188,20 @@ async def confirm_reset(session: AsyncSession, token: str, new_password: str) ->
     user.password_hash = await hash_password(new_password)
     await users.use_all_resets(user.id, now)
     await users.revoke_all_tokens(user.id)
-    await users.clear_failures(user.username.lower())
+    await users.clear_failures(_name_key(user.username))
     await users.flush()
 
 
 async def update_me(session: AsyncSession, user: User, changes: MeUpdate) -> User:
     users = UserRepository(session)
     values = changes.model_dump(exclude_unset=True, exclude_none=True)
+    current_password = values.pop("current_password", None)
+    if "email" in values and user.password_hash is not None:
+        # A stolen token alone must not be able to redirect password resets.
+        if current_password is None:
+            raise Invalid("needed to change the e-mail", field="current_password")
+        if not await verify_password(user.password_hash, current_password):
+            raise Invalid("wrong password", field="current_password")
     if "email" in values:
         email = values["email"].lower()
         other = await users.find_by_email(email)

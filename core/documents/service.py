@@ -109,3 +109,16 @@ async def attach(session: AsyncSession, user: User, document_id: str, expense_id
 
 async def find_signed(session: AsyncSession, document_id: str) -> Document | None:
     return await DocumentRepository(session).get_any(document_id)
+
+
+# Shown in the browser: types that cannot carry script. Anything else is downloaded.
+INLINE_TYPES = frozenset({"application/pdf"})
+
+
+def disposition(content_type: str) -> str:
+    """inline for images and PDFs, attachment for the rest."""
+    if content_type in INLINE_TYPES or (
+        content_type.startswith("image/") and content_type != "image/svg+xml"
+    ):
+        return "inline"
+    return "attachment"

@@ -45,6 +45,10 @@ class BadSignature(Exception):
     pass
 
 
+class AmountNotAccepted(Exception):
+    """The provider cannot take this amount in this currency (its own minor-unit rules)."""
+
+
 class PaymentGateway(Protocol):
     name: str
 
@@ -58,5 +62,16 @@ class PaymentGateway(Protocol):
     ) -> GatewayPayment: ...
 
     async def fetch(self, provider_payment_id: str) -> GatewayPayment: ...
+
+    def provider_amount(self, amount_minor: int, currency: str) -> int:
+        """`amount_minor` (ISO 4217 minor units, as stored) in the provider's own units.
+
+        Raises AmountNotAccepted when the provider cannot express it exactly.
+        """
+        ...
+
+    def provider_exponent(self, currency: str) -> int:
+        """How many decimals the provider's amounts in `currency` have."""
+        ...
 
     def parse_event(self, payload: bytes, signature: str | None) -> GatewayEvent: ...

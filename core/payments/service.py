@@ -23,6 +23,7 @@ from core.models import Payment, User
 from core.models.base import utcnow
 from core.notifications.service import notify
 from core.payments.gateway import (
+    AmountNotAccepted,
     GatewayPayment,
     GatewayRejected,
     GatewayUnreachable,
@@ -44,6 +45,25 @@ RECONCILE_AFTER = timedelta(minutes=1)
 GIVE_UP_AFTER = timedelta(hours=23)  # Stripe keeps idempotency keys for 24 hours
 # Stripe's words for "this attempt failed" become ours.
 STATUS_NAMES = {"requires_payment_method": "failed"}
+# Provider events arrive in any order (and retried): a status only ever moves forward.
+# The final states never change; the others rank by how far the payment has got.
+FINAL_STATUSES = frozenset({"succeeded", "failed", "canceled"})
+PROGRESS = {
+    "pending": 0,
+    "requires_confirmation": 1,
+    "requires_action": 2,
+    "processing": 3,
+    "requires_capture": 4,
+}
+PROVIDER_KEY_LENGTH = 255  # Stripe refuses longer idempotency keys
+
+
+def moves_forward(current: str, new: str) -> bool:
+    if current in FINAL_STATUSES:
+        return False
+    if new in FINAL_STATUSES:
+        return True
+    return PROGRESS.get(new, 0) > PROGRESS.get(current, 0)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -55,14 +75,19 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return int(minor)
 
 
-def _check_limits(amount_minor: int, currency: str) -> None:
-    exponent = CURRENCY_EXPONENTS[currency]
+def _check_limits(gateway: PaymentGateway, amount_minor: int, currency: str) -> None:
+    """The provider's own rules, in the provider's own units (which may differ from ISO)."""
+    try:
+        sent = gateway.provider_amount(amount_minor, currency)
+    except AmountNotAccepted as refused:
+        raise Invalid(str(refused), field="amount") from refused
+    exponent = gateway.provider_exponent(currency)
     minimum = MINIMUM_MINOR.get(currency, 1)
-    if amount_minor < minimum:
-        smallest = f"{minimum / 10**exponent:.{exponent}f}"
+    if sent < minimum:
+        smallest = Decimal(minimum).scaleb(-exponent)
         raise Invalid(f"the smallest {currency} payment is {smallest}", field="amount")
-    if amount_minor > MAXIMUM_MINOR:
-        largest = f"{MAXIMUM_MINOR / 10**exponent:.{exponent}f}"
+    if sent > MAXIMUM_MINOR:
+        largest = Decimal(MAXIMUM_MINOR).scaleb(-exponent)
         raise Invalid(f"the largest {currency} payment is {largest}", field="amount")
 
 
@@ -71,10 +96,19 @@ def _fingerprint(amount_minor: int, currency: str, payment_method: str) -> str:
 
 
 def provider_key(payment: Payment) -> str:
-    """The idempotency key the provider sees: retries and reconciliation reuse it."""
-    if payment.idempotency_key:
-        return f"finbot-{payment.user_id}-{payment.idempotency_key}"
-    return f"finbot-payment-{payment.id}"
+    """The idempotency key the provider sees: retries and reconciliation reuse it.
+
+    The client's key may itself be 255 characters; with our prefix it would pass
+    the provider's limit, so a long one is replaced by its digest (still one key
+    per user and client key).
+    """
+    if not payment.idempotency_key:
+        return f"finbot-payment-{payment.id}"
+    key = f"finbot-{payment.user_id}-{payment.idempotency_key}"
+    if len(key) > PROVIDER_KEY_LENGTH:
+        digest = hashlib.sha256(payment.idempotency_key.encode()).hexdigest()
+        key = f"finbot-{payment.user_id}-sha256-{digest}"
+    return key
 
 
 async def _set_status(
@@ -87,8 +121,11 @@ async def _set_status(
     failure_message: str | None = None,
 ) -> None:
     status = STATUS_NAMES.get(status, status)
-    if provider_payment_id:
+    if provider_payment_id and not payment.provider_payment_id:
         payment.provider_payment_id = provider_payment_id
+    if status != payment.status and not moves_forward(payment.status, status):
+        await session.flush()  # a late or repeated event: what we know is newer
+        return
     payment.next_action = json.dumps(next_action) if next_action else None
     if failure_message is not None:
         payment.failure_message = failure_message
@@ -143,7 +180,7 @@ async def create(
     idempotency_key: str | None,
 ) -> PaymentOut:
     amount_minor = to_minor(data.amount, data.currency)
-    _check_limits(amount_minor, data.currency)
+    _check_limits(gateway, amount_minor, data.currency)
     fingerprint = _fingerprint(amount_minor, data.currency, data.payment_method)
 
     # 1. The pending row, committed before the provider hears of it.

@@ -7,7 +7,9 @@ from typing import Any
 
 import stripe
 
+from core.currencies import CURRENCY_EXPONENTS
 from core.payments.gateway import (
+    AmountNotAccepted,
     BadSignature,
     GatewayEvent,
     GatewayPayment,
@@ -15,6 +17,37 @@ from core.payments.gateway import (
     GatewayUnreachable,
     PaymentDeclined,
 )
+
+# Stripe's own minor units (https://docs.stripe.com/currencies), which differ from
+# ISO 4217 for some currencies: MGA has two ISO decimals but none at Stripe; ISK
+# and UGX have none in ISO but two at Stripe (whole units, so divisible by 100).
+STRIPE_ZERO_DECIMAL = frozenset(
+    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF".split()
+)
+# Three decimals, but the last digit must be 0 (card networks settle in steps of 10).
+STRIPE_THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+
+
+def stripe_exponent(currency: str) -> int:
+    if currency in STRIPE_ZERO_DECIMAL:
+        return 0
+    if currency in STRIPE_THREE_DECIMAL:
+        return 3
+    return 2
+
+
+def stripe_amount(amount_minor: int, currency: str) -> int:
+    """ISO 4217 minor units -> the integer Stripe expects for `currency`."""
+    shift = stripe_exponent(currency) - CURRENCY_EXPONENTS[currency]
+    if shift >= 0:
+        amount = amount_minor * 10**shift
+    else:
+        amount, rest = divmod(amount_minor, 10**-shift)
+        if rest:
+            raise AmountNotAccepted(f"Stripe takes {currency} in whole units only")
+    if currency in STRIPE_THREE_DECIMAL and amount % 10:
+        raise AmountNotAccepted(f"Stripe takes {currency} amounts whose last decimal is 0")
+    return amount
 
 
 class StripeGateway:
@@ -54,7 +87,7 @@ class StripeGateway:
         metadata: dict[str, str],
     ) -> GatewayPayment:
         params: Any = {
-            "amount": amount_minor,
+            "amount": stripe_amount(amount_minor, currency),
             "currency": currency.lower(),
             "payment_method": payment_method,
             "payment_method_types": ["card"],
@@ -70,6 +103,12 @@ class StripeGateway:
         return await self._call(
             lambda: self.client.v1.payment_intents.retrieve(provider_payment_id)
         )
+
+    def provider_amount(self, amount_minor: int, currency: str) -> int:
+        return stripe_amount(amount_minor, currency)
+
+    def provider_exponent(self, currency: str) -> int:
+        return stripe_exponent(currency)
 
     def parse_event(self, payload: bytes, signature: str | None) -> GatewayEvent:
         if not self.webhook_secret:

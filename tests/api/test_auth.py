@@ -103,7 +103,11 @@ async def test_me_patch_rejects_unknown_timezone_currency_and_taken_email(client
         answer = await client.patch("/api/auth/me/", headers=alice, json=body)
         assert answer.status_code == 422, body
         assert answer.json()["detail"][0]["field"] == field
-    taken = await client.patch("/api/auth/me/", headers=alice, json={"email": "BOB@example.org"})
+    taken = await client.patch(
+        "/api/auth/me/",
+        headers=alice,
+        json={"email": "BOB@example.org", "current_password": PASSWORD},
+    )
     assert taken.status_code == 409
     me = (await client.get("/api/auth/me/", headers=alice)).json()
     assert (me["email"], me["timezone"], me["currency"]) == ("alice@example.org", "UTC", "EUR")

@@ -202,3 +202,27 @@ async def test_s3_down_is_503_and_leaves_no_row(settings, alice, aws_credentials
 async def test_upload_without_a_file_is_422(client, alice):
     answer = await client.post("/api/documents/upload/", headers=alice, data={"expense_id": "1"})
     assert answer.status_code == 422
+
+
+async def test_served_files_are_nosniff_and_only_images_and_pdfs_inline(client, alice):
+    for name, content, disposition in (
+        ("r.pdf", PDF, "inline"),
+        ("r.jpg", JPEG, "inline"),
+        ("page.html", b"<html><script>alert(1)</script></html>", "attachment"),
+        ("a.zip", b"PK\x03\x04" + b"0" * 100, "attachment"),
+    ):
+        answer = await client.post(
+            "/api/documents/upload/", headers=alice, files={"file": (name, content)}
+        )
+        served = await client.get(answer.json()["url"].removeprefix("http://finbot.test"))
+        assert served.status_code == 200 and served.content == content
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        assert served.headers["Content-Disposition"].startswith(disposition), name
+
+
+async def test_a_non_ascii_signature_is_403_not_500(client, alice):
+    body = (await upload(client, alice)).json()
+    base, query = body["url"].removeprefix("http://finbot.test").split("?")
+    params = dict(part.split("=") for part in query.split("&"))
+    answer = await client.get(base, params={"expires": params["expires"], "signature": "é" * 64})
+    assert answer.status_code == 403

@@ -5,6 +5,7 @@ import json
 import httpx
 import pytest
 
+from api.main import JSON_BODY_LIMIT
 from finbot.processes import create_app
 from tests.conftest import aiosqlite_threads_finished, free_port_url
 
@@ -42,11 +43,13 @@ MALFORMED_BODIES: list[tuple[str, bytes, str]] = [
 
 @pytest.mark.parametrize("case", MALFORMED_BODIES, ids=[c[0] for c in MALFORMED_BODIES])
 async def test_malformed_expense_bodies_are_4xx_and_store_nothing(client, alice, case):
-    _, content, content_type = case
+    name, content, content_type = case
     answer = await client.post(
         "/api/expenses/", headers={**alice, "Content-Type": content_type}, content=content
     )
     assert 400 <= answer.status_code < 500, answer.text[:300]
+    if len(content) > JSON_BODY_LIMIT:  # the 1 MiB body limit answers, not the parser
+        assert answer.status_code == 413, (name, answer.status_code)
     assert "Traceback" not in answer.text
     listed = await client.get("/api/expenses/", headers=alice)
     assert listed.headers["X-Total-Count"] == "0"
@@ -137,3 +140,18 @@ async def test_every_route_declares_a_response_model(app):
 async def test_docs_are_served(client):
     assert (await client.get("/docs")).status_code == 200
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "finbot"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/api/expenses/1/", {"GET", "HEAD", "PUT", "PATCH", "DELETE"}),
+        ("DELETE", "/api/expenses/", {"GET", "HEAD", "POST"}),
+        ("PUT", "/api/auth/login/", {"POST"}),
+        ("POST", "/api/auth/me/", {"GET", "HEAD", "PATCH"}),
+    ],
+)
+async def test_every_405_names_every_method_of_the_path(client, alice, method, path, allowed):
+    answer = await client.request(method, path, headers=alice)
+    assert answer.status_code == 405
+    assert {m.strip() for m in answer.headers["Allow"].split(",")} == allowed

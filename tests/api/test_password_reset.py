@@ -1,11 +1,14 @@
+import io
+import logging
 import re
 from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from core.logs import production_handler
 from core.models import PasswordReset
 from core.models.base import utcnow
 from finbot.processes import create_app
@@ -108,8 +111,42 @@ async def test_forged_token_and_weak_password_are_refused(client, alice):
     assert weak.json()["detail"][0]["field"] == "new_password"
 
 
-async def test_without_smtp_the_mail_goes_to_the_log(client, alice, caplog):
-    caplog.set_level("INFO", logger="finbot.mail")
-    answer = await client.post("/api/auth/reset-password/", json={"email": "alice@example.org"})
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_without_smtp_the_mail_goes_to_the_log_with_the_token_redacted(
+    client, alice, app, log_format
+):
+    """Through the handler production logs with (caplog would bypass its redaction)."""
+    output = io.StringIO()
+    handler = production_handler(output, log_format)
+    logger = logging.getLogger("finbot.mail")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        answer = await client.post("/api/auth/reset-password/", json={"email": "alice@example.org"})
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
     assert answer.status_code == 202
-    assert "http://finbot.test/reset-password?token=" in caplog.text
+    logged = output.getvalue()
+    assert "alice@example.org" in logged and "reset-password?token=[redacted]" in logged
+    async with app.state.database.session() as session:
+        assert (await session.execute(select(PasswordReset))).scalars().all()  # one was made
+    assert len(logged.splitlines()) == 1  # the body's lines cannot pose as log lines
+    assert re.search(r"token=(?!\[redacted\])", logged) is None
+
+
+def test_the_test_smtp_server_survives_a_port_taken_under_it(monkeypatch):
+    import socket
+
+    import tests.support.mail as mail
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        offered = iter([busy])
+        real_free_port = mail.free_port
+        monkeypatch.setattr(mail, "free_port", lambda: next(offered, None) or real_free_port())
+        with SMTPServer() as server:
+            assert server.port != busy

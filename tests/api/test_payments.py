@@ -106,6 +106,21 @@ def signed(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) 
     return f"t={timestamp},v1={digest.hexdigest()}"
 
 
+async def set_status(app: Any, payment_id: int, status: str) -> None:
+    from sqlalchemy import update
+
+    from core.models import Payment
+
+    async with app.state.database.session() as session:
+        await session.execute(update(Payment).where(Payment.id == payment_id).values(status=status))
+
+
+async def send_event(client: httpx.AsyncClient, payload: bytes) -> httpx.Response:
+    return await client.post(
+        "/api/payments/webhook/", content=payload, headers={"Stripe-Signature": signed(payload)}
+    )
+
+
 def event(event_id: str, intent_id: str, status: str, kind: str) -> bytes:
     body = {
         "id": event_id,
@@ -162,11 +177,11 @@ async def test_zero_and_three_decimal_currencies_are_exact(pay, payer, localstri
     dinar = await client.post(
         "/api/payments/",
         headers=payer,
-        json={"amount": "1.234", "currency": "KWD", "payment_method": "pm_card_visa"},
+        json={"amount": "1.23", "currency": "KWD", "payment_method": "pm_card_visa"},
     )
-    assert dinar.status_code == 201 and dinar.json()["amount"] == 1.234
+    assert dinar.status_code == 201 and dinar.json()["amount"] == 1.23
     amounts = sorted((i["currency"], i["amount"]) for i in localstripe.intents())
-    assert amounts == [("jpy", 500), ("kwd", 1234)]
+    assert amounts == [("jpy", 500), ("kwd", 1230)]
 
 
 @pytest.mark.parametrize(
@@ -175,6 +190,12 @@ async def test_zero_and_three_decimal_currencies_are_exact(pay, payer, localstri
         ({"amount": "500.5", "currency": "JPY"}, "amount", "at most 0 decimals"),
         ({"amount": "1.005", "currency": "EUR"}, "amount", "at most 2 decimals"),
         ({"amount": "1.0005", "currency": "KWD"}, "amount", "at most 3 decimals"),
+        # Stripe takes three-decimal currencies in steps of 0.010 only.
+        ({"amount": "1.234", "currency": "KWD"}, "amount", "last decimal is 0"),
+        # ISO gives MGA two decimals; Stripe takes whole ariary.
+        ({"amount": "5000.50", "currency": "MGA"}, "amount", "whole units"),
+        # ISK has no decimals in ISO, two at Stripe: the largest is 999,999.99 there.
+        ({"amount": "1000000", "currency": "ISK"}, "amount", "largest ISK payment"),
         ({"amount": "0.10", "currency": "EUR"}, "amount", "smallest EUR payment is 0.50"),
         ({"amount": "1000000", "currency": "USD"}, "amount", "largest USD payment"),
         ({"amount": 5, "currency": "XYZ"}, "currency", "ISO 4217"),
@@ -213,13 +234,15 @@ async def test_idempotency_key_returns_the_same_payment_and_stripe_sees_one(
 
 
 async def test_webhook_signed_like_stripe_updates_once_and_refuses_forgeries(pay, payer):
-    client, _ = pay
+    client, app = pay
     created = await paid(
         client, payer, {"amount": 30, "currency": "EUR", "payment_method": "pm_card_visa"}
     )
     intent = created["stripe_payment_intent_id"]
     url = f"/api/payments/{created['id']}/"
-    payload = event("evt_refund_1", intent, "canceled", "payment_intent.canceled")
+    # A payment still waiting for the payer (a succeeded one can no longer be canceled).
+    await set_status(app, created["id"], "requires_action")
+    payload = event("evt_cancel_1", intent, "canceled", "payment_intent.canceled")
 
     forged = await client.post(
         "/api/payments/webhook/",
@@ -235,7 +258,7 @@ async def test_webhook_signed_like_stripe_updates_once_and_refuses_forgeries(pay
     assert stale.status_code == 400
     unsigned = await client.post("/api/payments/webhook/", content=payload)
     assert unsigned.status_code == 400
-    assert (await client.get(url, headers=payer)).json()["status"] == "succeeded"
+    assert (await client.get(url, headers=payer)).json()["status"] == "requires_action"
 
     good = await client.post(
         "/api/payments/webhook/", content=payload, headers={"Stripe-Signature": signed(payload)}
@@ -329,3 +352,54 @@ async def test_a_card_that_needs_authentication_answers_requires_action(pay, pay
     body = answer.json()
     assert body["status"] == "requires_action"
     assert body["next_action"]["type"] == "use_stripe_sdk"
+
+
+async def test_late_events_never_move_a_payment_backwards(pay, payer):
+    client, app = pay
+    created = await paid(
+        client, payer, {"amount": 40, "currency": "EUR", "payment_method": "pm_card_visa"}
+    )
+    intent, url = created["stripe_payment_intent_id"], f"/api/payments/{created['id']}/"
+    await set_status(app, created["id"], "requires_action")
+    steps = [
+        ("evt_1", "processing", "processing"),
+        ("evt_2", "requires_action", "processing"),  # late: processing is further on
+        ("evt_3", "succeeded", "succeeded"),
+        ("evt_4", "processing", "succeeded"),  # late: succeeded is final
+        ("evt_5", "requires_payment_method", "succeeded"),
+        ("evt_6", "canceled", "succeeded"),
+    ]
+    for event_id, status, expected in steps:
+        kind = f"payment_intent.{status}"
+        assert (await send_event(client, event(event_id, intent, status, kind))).status_code == 200
+        assert (await client.get(url, headers=payer)).json()["status"] == expected, event_id
+    notes = [n["message"] for n in (await client.get("/api/notifications/", headers=payer)).json()]
+    # One note per status reached (the second "succeeded" is the same note); none for late ones.
+    assert notes == ["Payment of 40.00 EUR: processing", "Payment of 40.00 EUR: succeeded"]
+
+
+def test_stripe_units_follow_stripes_table_not_iso():
+    from core.payments.gateway import AmountNotAccepted
+    from core.payments.stripe_gateway import stripe_amount
+
+    assert stripe_amount(1234, "EUR") == 1234
+    assert stripe_amount(500, "JPY") == 500
+    assert stripe_amount(500, "ISK") == 50000  # ISO 0 decimals, Stripe 2
+    assert stripe_amount(5000, "UGX") == 500000
+    assert stripe_amount(500000, "MGA") == 5000  # ISO 2 decimals, Stripe 0
+    assert stripe_amount(1230, "KWD") == 1230
+    with pytest.raises(AmountNotAccepted):
+        stripe_amount(1234, "KWD")
+    with pytest.raises(AmountNotAccepted):
+        stripe_amount(500050, "MGA")
+
+
+def test_idempotency_keys_sent_to_stripe_stay_within_255_characters():
+    from core.models import Payment
+    from core.payments.service import provider_key
+
+    longest = Payment(id=1, user_id=2**31 - 1, idempotency_key="k" * 255)
+    other = Payment(id=2, user_id=2**31 - 1, idempotency_key="k" * 254 + "j")
+    assert len(provider_key(longest)) <= 255
+    assert provider_key(longest) != provider_key(other)
+    assert provider_key(Payment(id=3, user_id=7, idempotency_key="order-17")) == "finbot-7-order-17"

@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from api.main import create_app
 from core.auth.service import confirm_reset, request_reset
 from core.models import AuthToken
 from core.models.base import utcnow
+from finbot.processes import create_app
 from tests.conftest import PASSWORD, make_user
 from tests.support.process import ServeProcess, clean_environment
 

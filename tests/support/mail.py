@@ -34,12 +34,24 @@ class Inbox:
 class SMTPServer:
     def __init__(self) -> None:
         self.inbox = Inbox()
-        self.port = free_port()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.port = 0
+        self.controller: Controller | None = None
 
     def __enter__(self) -> "SMTPServer":
-        self.controller.start()
-        return self
+        # A port found free may be taken before the server binds it (other test
+        # runs share the machine): bind, and on a clash try another port.
+        for _ in range(20):
+            port = free_port()
+            controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
+            try:
+                controller.start()
+            except OSError:
+                controller.loop.close()  # its own loop, never to run now
+                continue
+            self.port, self.controller = port, controller
+            return self
+        raise RuntimeError("no free port for the SMTP server")
 
     def __exit__(self, *_: object) -> None:
-        self.controller.stop()
+        if self.controller is not None:
+            self.controller.stop()
