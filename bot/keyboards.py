@@ -43,3 +43,18 @@ def relink(code: str, current: str, other: str) -> InlineKeyboardMarkup:
             ],
         ]
     )
+
+
+def receipt_draft(document_id: str) -> InlineKeyboardMarkup:
+    """Save the read receipt as an expense, correct its amount first, or keep only the photo."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=texts.RECEIPT_SAVE, callback_data=f"rcs:{document_id}"),
+                InlineKeyboardButton(
+                    text=texts.RECEIPT_CHANGE_AMOUNT, callback_data=f"rca:{document_id}"
+                ),
+            ],
+            [InlineKeyboardButton(text=texts.RECEIPT_CANCEL, callback_data=f"rcx:{document_id}")],
+        ]
+    )

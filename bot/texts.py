@@ -1,5 +1,6 @@
 """Every sentence the bot says, in one place."""
 
+from datetime import date
 from decimal import Decimal
 
 HELP = (
@@ -68,6 +69,33 @@ def progress_bar(part: Decimal, whole: Decimal, width: int = 10) -> str:
     ratio = min(part / whole, Decimal(1)) if whole > 0 else Decimal(0)
     filled = int(ratio * width)
     return "█" * filled + "░" * (width - filled)
+
+
+# Receipts read from a photo (SPEC section 9)
+RECEIPT_DRAFT = "{draft}\nSave it as an expense?"
+RECEIPT_SAVE = "Save"
+RECEIPT_CHANGE_AMOUNT = "Change amount"
+RECEIPT_CANCEL = "Cancel"
+RECEIPT_ASK_AMOUNT = "What was the amount in {currency}? Send just the number, e.g. 23.45"
+RECEIPT_AMOUNT_AGAIN = "I need just the amount, e.g. 23.45 — or tap Cancel under the receipt."
+RECEIPT_CANCELLED = "Kept the photo of the receipt; nothing was recorded."
+RECEIPT_ALREADY_SAVED = "That receipt is already saved."
+RECEIPT_NO_RATE = (
+    "I have no {currency} rate for that day. "
+    "What was the amount in {user_currency}? Send just the number, e.g. 23.45"
+)
+
+
+def receipt_draft(
+    total: Decimal, currency: str, merchant: str | None, day: date | None, today: date
+) -> str:
+    """`23.45 EUR at BAKERY, 24 Nov` (the year only when it is not this year's)."""
+    text = money(total, currency)
+    if merchant:
+        text += f" at {merchant}"
+    if day is not None:
+        text += f", {day.day} {day:%b}" + (f" {day.year}" if day.year != today.year else "")
+    return text
 
 
 # Statements sent as documents (SPEC 6).

@@ -2,6 +2,10 @@
 bot and the scheduler inside the API when `FINBOT_RUN_BOT` / `FINBOT_RUN_SCHEDULER`
 say so. Only this package imports the front doors (api, bot, scheduler)."""
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,13 +16,30 @@ from core.config import Settings
 from finbot.runtime import Runtime, runtime
 from scheduler.app import run_forever, run_once, scheduler_running
 
+log = logging.getLogger("finbot")
+
+
+@asynccontextmanager
+async def ocr_notice() -> AsyncIterator[None]:
+    """At the start of a process that reads receipts: one line when it cannot (OCR is
+    optional; without it receipts are stored, not read)."""
+    # Imported here: numpy, Pillow and PDFium stay out of processes that read no receipt.
+    from core.receipts import ocr_available
+
+    if not await asyncio.to_thread(ocr_available):  # it runs `tesseract --list-langs`
+        log.warning(
+            "OCR not available: receipts are stored but not read "
+            "(install Debian's tesseract-ocr and tesseract-ocr-eng to read them)"
+        )
+    yield
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The `finbot serve` application (uvicorn's factory): the API, with the bot and
     the scheduler when this process hosts them."""
     settings = settings or Settings()
     parts = Runtime.build(settings)
-    hosted: list[Hosted] = []
+    hosted: list[Hosted] = [ocr_notice]
     if settings.run_scheduler:
         hosted.append(lambda: scheduler_running(parts.database, parts.gateway))
     bot: Any = None
@@ -39,7 +60,7 @@ async def run_bot(settings: Settings) -> None:
     """`finbot bot`: long polling and alert delivery, in a process of its own."""
     from bot.app import make_bot, run_polling
 
-    async with runtime(settings) as parts:
+    async with runtime(settings) as parts, ocr_notice():
         await run_polling(make_bot(settings), parts.database, parts.store, settings)
 
 

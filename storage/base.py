@@ -11,6 +11,9 @@ class DocumentStore(Protocol):
     async def put(self, key: str, source: BinaryIO, content_type: str) -> None:
         """Store the bytes read from `source` (streamed, never all in memory)."""
 
+    async def get(self, key: str) -> bytes:
+        """The whole object (documents are bounded by FINBOT_MAX_UPLOAD_BYTES)."""
+
     async def delete(self, key: str) -> None:
         """Remove the object; a missing one is not an error."""
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlencode
 
+from storage.base import StorageUnavailable
+
 LINK_SECONDS = 15 * 60
 
 
@@ -47,6 +49,12 @@ class LocalStore:
         with partial.open("wb") as target:
             shutil.copyfileobj(source, target, length=1024 * 1024)
         partial.replace(path)  # never a half-written document under the real name
+
+    async def get(self, key: str) -> bytes:
+        try:
+            return await asyncio.to_thread(self.path(key).read_bytes)
+        except OSError as error:
+            raise StorageUnavailable(str(error)) from error
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.path(key).unlink, missing_ok=True)

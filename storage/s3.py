@@ -48,6 +48,13 @@ class S3Store:
             Config=STREAMING,
         )
 
+    async def get(self, key: str) -> bytes:
+        def read() -> bytes:
+            body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            return body
+
+        return await self._call(read)
+
     async def delete(self, key: str) -> None:
         await self._call(self.client.delete_object, Bucket=self.bucket, Key=key)
 

@@ -1,12 +1,14 @@
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
 
 from api.deps import CurrentUser, PagingDep, SessionDep, StoreDep
+from api.errors import error_answer
 from core.config import Settings
+from core.documents import readings
 from core.documents import service as documents
-from core.documents.schemas import DocumentOut
+from core.documents.schemas import DocumentOut, ReadingOut
 from core.exceptions import Forbidden, NotFound
 from storage import LocalStore
 from storage.local import signature_valid
@@ -14,6 +16,15 @@ from storage.local import signature_valid
 NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such document of yours"}}
 # Room for the multipart envelope around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
+
+
+def first_language(accept_language: str | None) -> str | None:
+    """The preferred tag of an Accept-Language header ("de-DE,de;q=0.9" -> "de-DE"): it
+    tells a receipt's 03/04 apart (3 April or March 4)."""
+    if not accept_language:
+        return None
+    tag = accept_language.split(",", 1)[0].split(";", 1)[0].strip()
+    return tag if tag and tag != "*" else None
 
 
 def documents_router(settings: Settings) -> APIRouter:
@@ -62,6 +73,28 @@ def documents_router(settings: Settings) -> APIRouter:
     ) -> Response:
         await documents.delete(session, store, user, document_id)
         return Response(status_code=204)
+
+    @router.get(
+        "/{document_id}/reading/",
+        response_model=ReadingOut,
+        responses={
+            404: {"description": "No such document of yours, or not a receipt that could be read"},
+            503: {"description": "The OCR engine (Tesseract) is not installed"},
+        },
+    )
+    async def reading(
+        store: StoreDep,
+        session: SessionDep,
+        user: CurrentUser,
+        document_id: str,
+        accept_language: Annotated[str | None, Header(max_length=256)] = None,
+    ) -> ReadingOut | JSONResponse:
+        """The receipt read from the document: read on first ask, stored, then served."""
+        found = await readings.reading_of(
+            session, store, user, document_id, locale_hint=first_language(accept_language)
+        )
+        # Answered, not raised: "not a receipt" was just stored and must be committed.
+        return found if found is not None else error_answer(404, "receipt not found")
 
     @router.get(
         "/{document_id}/content/",

@@ -1,9 +1,11 @@
 from collections import defaultdict
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedRepository
-from core.models import Document
+from core.models import Document, ReceiptReading
 
 
 class DocumentRepository(OwnedRepository[Document]):
@@ -27,3 +29,25 @@ class DocumentRepository(OwnedRepository[Document]):
             if expense_id is not None:
                 found[expense_id].append(document_id)
         return found
+
+
+class ReadingRepository:
+    """Stored receipt readings, one per document."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, document_id: str) -> ReceiptReading | None:
+        return await self.session.get(ReceiptReading, document_id)
+
+    async def add_once(self, reading: ReceiptReading) -> ReceiptReading:
+        """Store it, or (when another request stored one meanwhile) keep and return that one."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(reading)
+        except IntegrityError:
+            stored = await self.session.get(ReceiptReading, reading.document_id)
+            if stored is None:  # not the race: a real fault
+                raise
+            return stored
+        return reading

@@ -1,5 +1,8 @@
+from datetime import date
+
 from pydantic import BaseModel
 
+from core.money import Money
 from core.notifications.schemas import UTCTimestamp
 
 
@@ -19,3 +22,19 @@ class DocumentFile(BaseModel):
     path: str
     filename: str
     content_type: str
+
+
+class ReadingLine(BaseModel):
+    text: str
+    amount: Money
+
+
+class ReadingOut(BaseModel):
+    """A document read as a receipt (SPEC section 9), as stored and served."""
+
+    total: Money
+    currency: str
+    date: date | None
+    merchant: str | None
+    lines: list[ReadingLine]
+    confidence: float

@@ -14,6 +14,7 @@ from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
 from core.models.notifications import Notification
 from core.models.payments import Payment, ProcessedEvent
 from core.models.rates import Rate
+from core.models.receipts import ReceiptReading
 from core.models.telegram import ChatEntry, TelegramLinkCode
 from core.models.users import AuthToken, LoginFailure, PasswordReset, User
 
@@ -38,6 +39,7 @@ __all__ = [
     "Payment",
     "ProcessedEvent",
     "Rate",
+    "ReceiptReading",
     "Rule",
     "TelegramLinkCode",
     "User",

@@ -1,7 +1,7 @@
 """imports, their dedupe keys, rules, learned merchant categories, entry tags
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-11-26 10:59:21.819478
 """
 
@@ -14,7 +14,7 @@ import core.models.base
 
 
 revision: str = "0014"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
