@@ -28,7 +28,6 @@ def imports_router(settings: Settings) -> APIRouter:
         responses={
             200: {"model": ImportOut, "description": "A dry run: the counts, nothing stored"},
             413: {"description": "File too large"},
-            422: {"description": "Nothing readable, or a bad option (named)"},
         },
         max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD,
     )

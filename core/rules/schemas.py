@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, Strict, StringConstraints
 
 from core.schemas import Name, OutSchema, Schema, StorableText
 
@@ -8,7 +8,8 @@ Kind = Literal["expense", "income"]
 Contains = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), StorableText
 ]
-Position = Annotated[int, Field(ge=0, le=2**31 - 1)]
+# Strict: JSON `true` is not position 1.
+Position = Annotated[int, Strict(), Field(ge=0, le=2**31 - 1)]
 
 
 class RuleCreate(Schema):
