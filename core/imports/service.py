@@ -98,6 +98,7 @@ class _StepReader:
             decimal=options.decimal,
         )
         self._pending_failures: list[dict[str, Any]] = []
+        self._items = items
         rows_for_items, rows_for_keys = itertools.tee(self._rows_only(items))
         self._keyed = zip(rows_for_items, dedupe_keys(rows_for_keys), strict=True)
         self._seen_ids: set[str] = set()
@@ -111,6 +112,12 @@ class _StepReader:
                 yield item
             else:
                 self._pending_failures.append({"line": item.line, "reason": item.reason})
+
+    def close(self) -> None:
+        """Stop the readers now, while the file is open (not later, at garbage collection)."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
 
     def next_step(self) -> _Step:
         step = _Step()
@@ -184,7 +191,21 @@ async def import_statement(
     if await asyncio.to_thread(_size, source) > max_bytes:
         raise PayloadTooLarge(f"file is larger than {max_bytes} bytes")
     reader = await asyncio.to_thread(_StepReader, source, options, user.currency, step_rows)
-    if not options.dry_run:
+    try:
+        return await _import(session, user, filename, reader, progress, options.dry_run)
+    finally:
+        await asyncio.to_thread(reader.close)
+
+
+async def _import(
+    session: AsyncSession,
+    user: User,
+    filename: str | None,
+    reader: _StepReader,
+    progress: Progress | None,
+    dry_run: bool,
+) -> Import:
+    if not dry_run:
         return await _store(session, user, filename, reader, progress)
     savepoint = await session.begin_nested()
     try:
