@@ -11,9 +11,11 @@ from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware
 from api.routes import auth, export, health, ledger, notifications, payments, reports, telegram
 from api.routes.documents import documents_router
+from api.routes.imports import imports_router
 from api.routes.planning import router as planning_router
 from api.routes.rates import router as rates_router
 from api.routes.recurring import router as recurring_router
+from api.routes.rules import router as rules_router
 from core.config import Settings
 from core.db import Database
 from core.logs import install_log_redaction
@@ -93,6 +95,8 @@ def create_app(
     app.include_router(recurring_router)
     app.include_router(notifications.router)
     app.include_router(documents_router(settings))
+    app.include_router(imports_router(settings))
+    app.include_router(rules_router)
     app.include_router(payments.router)
     app.include_router(telegram.router)
     return app

@@ -14,7 +14,7 @@ from aiogram.types import BotCommand
 
 from bot.delivery import ChatDelivery
 from bot.errors import on_error
-from bot.handlers import edits, entries, overview, photos, recurring, start
+from bot.handlers import edits, entries, overview, photos, recurring, start, statements
 from bot.middlewares import DatabaseMiddleware
 from core.config import Settings
 from core.db import Database
@@ -64,6 +64,7 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
         overview.make_router(),
         photos.make_router(),
         recurring.make_router(),  # before entries: a rule is not a one-off entry
+        statements.make_router(),
         entries.make_router(),
         edits.make_router(),
     )

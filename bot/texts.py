@@ -160,3 +160,26 @@ SAFE = (
     "Left {left}: income {income} + still to come {expected} − spent {spent} "
     "− bills due {committed}."
 )
+
+
+# Statements sent as documents (SPEC 6).
+STATEMENT_TOO_LARGE = "That file is too large for me to read."
+STATEMENT_UNREADABLE = (
+    "I could not import that file: {reason}.\n"
+    "I read bank statements as CSV, OFX/QFX, QIF, CAMT.053 or MT940."
+)
+STATEMENT_PROGRESS = "Importing your statement… {done} rows read so far."
+STATEMENT_UNDONE = "Import undone: {expenses} expenses and {incomes} incomes removed."
+STATEMENT_GONE = "That import is already undone."
+
+
+def imported(expenses: int, incomes: int, duplicates: int, failed: list[int]) -> str:
+    text = (
+        f"Statement imported: {expenses} expenses and {incomes} incomes added, "
+        f"{duplicates} already known."
+    )
+    if failed:
+        lines = ", ".join(str(line) for line in failed[:10])
+        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
+        text += f"\nLines I could not read: {lines}{more}."
+    return text

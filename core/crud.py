@@ -6,7 +6,7 @@ from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import ColumnElement, func, over, select
+from sqlalchemy import ColumnElement, func, insert, over, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.exceptions import NotFound
@@ -180,7 +180,12 @@ class OwnedService(Generic[ModelT, CreateT]):
     ) -> ModelT:
         """PATCH: the changes merged over the stored object, then validated whole."""
         obj = await self.get(session, user, object_id)
-        current = {name: getattr(obj, name) for name in self.create_schema.model_fields}
+        # Fields kept outside the row (an entry's tags) are not merged from it.
+        current = {
+            name: getattr(obj, name)
+            for name in self.create_schema.model_fields
+            if hasattr(obj, name)
+        }
         merged = self.create_schema.model_validate(
             {**current, **changes.model_dump(exclude_unset=True)}
         )
@@ -210,3 +215,23 @@ def insert_for(session: AsyncSession) -> Any:
 
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def insert_many_ids(
+    session: AsyncSession, table: Any, rows: list[dict[str, Any]], match: tuple[str, ...]
+) -> list[int]:
+    """Insert rows with one multi-row statement per thousand; their ids in the order given.
+
+    A multi-row INSERT's RETURNING has no guaranteed order (and SQLAlchemy's ordered mode
+    falls back to a statement per row on SQLite), so ids are matched back by the `match`
+    columns; rows equal in all of those are interchangeable, so any pairing of them is right.
+    """
+    statement = insert(table).returning(table.c.id, *(table.c[name] for name in match))
+    ids: list[int] = []
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        waiting: dict[tuple[Any, ...], list[int]] = {}
+        for row in (await session.execute(statement, chunk)).all():
+            waiting.setdefault(tuple(row[1:]), []).append(row[0])
+        ids.extend(waiting[tuple(row[name] for name in match)].pop() for row in chunk)
+    return ids

@@ -12,7 +12,7 @@ from core.expenses.schemas import ExpenseCreate, ExpenseFilters, ExpenseOut, Exp
 from core.expenses.service import expenses
 from core.goals.schemas import GoalCreate, GoalOut, GoalUpdate
 from core.goals.service import goals
-from core.incomes.schemas import IncomeCreate, IncomeOut, IncomeUpdate
+from core.incomes.schemas import IncomeCreate, IncomeFilters, IncomeOut, IncomeUpdate
 from core.incomes.service import incomes
 from core.schemas import Name
 
@@ -20,8 +20,18 @@ from core.schemas import Name
 async def expense_filters(
     dates: Annotated[DateFilters, Depends(date_filters)],
     category: Annotated[Name | None, Query()] = None,
+    tag: Annotated[Name | None, Query()] = None,
 ) -> ExpenseFilters:
-    return ExpenseFilters(date_from=dates.date_from, date_to=dates.date_to, category=category)
+    return ExpenseFilters(
+        date_from=dates.date_from, date_to=dates.date_to, category=category, tag=tag
+    )
+
+
+async def income_filters(
+    dates: Annotated[DateFilters, Depends(date_filters)],
+    tag: Annotated[Name | None, Query()] = None,
+) -> IncomeFilters:
+    return IncomeFilters(date_from=dates.date_from, date_to=dates.date_to, tag=tag)
 
 
 expenses_router = owned_router(
@@ -40,7 +50,7 @@ incomes_router = owned_router(
     create_schema=IncomeCreate,
     update_schema=IncomeUpdate,
     out_schema=IncomeOut,
-    filters=date_filters,
+    filters=income_filters,
 )
 budgets_router = owned_router(
     prefix="/api/budgets",

@@ -14,10 +14,11 @@ from sqlalchemy import (
     select,
 )
 
-from core.crud import DatedRepository, DateFilters, Page, Paging
+from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_ids
 from core.expenses.schemas import ExpenseFilters
 from core.models import Budget, Document, Expense
 from core.models.base import utcnow
+from core.tags.repository import has_tag
 
 # What an answer shows of an expense: plain columns, no ORM objects on the hot path.
 EXPENSE_COLUMNS = (
@@ -37,6 +38,8 @@ class ExpenseRepository(DatedRepository[Expense]):
         terms = super().conditions(filters)
         if isinstance(filters, ExpenseFilters) and filters.category:
             terms.append(func.lower(Expense.category) == filters.category.strip().lower())
+        if isinstance(filters, ExpenseFilters) and filters.tag:
+            terms.append(has_tag("expense", Expense.id, filters.tag))
         return terms
 
     async def top_categories(self, user_id: int, limit: int) -> list[str]:
@@ -94,6 +97,13 @@ class ExpenseRepository(DatedRepository[Expense]):
         row: Row[tuple[int, bool]] = (await connection.execute(query, params)).one()
         expense = Expense(id=row.id, user_id=user_id, created_at=params["new_created_at"], **values)
         return expense, bool(row.has_budget)
+
+    async def insert_many(self, user_id: int, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert many expenses in few statements; their ids, in the order given."""
+        created_at = utcnow()
+        values = [{**row, "user_id": user_id, "created_at": created_at} for row in rows]
+        match = ("date", "amount", "description", "category")
+        return await insert_many_ids(self.session, Expense.__table__, values, match)
 
 
 def _page_query(narrowing: list[ColumnElement[bool]]) -> Select[Any]:

@@ -7,6 +7,7 @@ from typing_extensions import TypedDict
 from core.crud import DateFilters
 from core.money import Money, PositiveMoney
 from core.schemas import Description, IsoDate, Name, OutSchema, Schema
+from core.tags.schemas import Tags
 
 
 class ExpenseCreate(Schema):
@@ -14,6 +15,7 @@ class ExpenseCreate(Schema):
     amount: PositiveMoney
     date: IsoDate | None = None  # today, in the user's timezone, when left out
     description: Description = ""
+    tags: Tags | None = None
 
 
 class ExpenseUpdate(Schema):
@@ -21,6 +23,7 @@ class ExpenseUpdate(Schema):
     amount: PositiveMoney | None = None
     date: IsoDate | None = None
     description: Description | None = None
+    tags: Tags | None = None
 
 
 class ExpenseOut(OutSchema):
@@ -31,6 +34,7 @@ class ExpenseOut(OutSchema):
     date: date
     description: str
     document_ids: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
 
 
 class ExpenseJson(TypedDict):
@@ -43,6 +47,7 @@ class ExpenseJson(TypedDict):
     date: date
     description: str
     document_ids: list[str]
+    tags: list[str]
 
 
 EXPENSE_LIST_JSON = TypeAdapter(list[ExpenseJson])
@@ -51,3 +56,4 @@ EXPENSE_LIST_JSON = TypeAdapter(list[ExpenseJson])
 @dataclass(frozen=True)
 class ExpenseFilters(DateFilters):
     category: str | None = None
+    tag: str | None = None

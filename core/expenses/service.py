@@ -10,9 +10,14 @@ from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
 from core.models import Expense, User
 from core.periods import local_today
+from core.rules.service import teach
+from core.tags.repository import TagRepository
+
+# Where a just-created expense carries its tags to the answer, saving a query.
+GIVEN_TAGS = "given_tags"
 
 
-def expense_out(expense: Any, document_ids: list[str]) -> ExpenseOut:
+def expense_out(expense: Any, document_ids: list[str], tags: list[str] | None = None) -> ExpenseOut:
     # Built from stored values (ORM object or row), which need no validating again.
     return ExpenseOut.model_construct(
         id=expense.id,
@@ -22,6 +27,7 @@ def expense_out(expense: Any, document_ids: list[str]) -> ExpenseOut:
         date=expense.date,
         description=expense.description,
         document_ids=document_ids,
+        tags=tags or [],
     )
 
 
@@ -40,10 +46,15 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         self, session: AsyncSession, user: User, objects: list[Any]
     ) -> list[BaseModel]:
         documents = await self._document_ids(session, objects)
-        return [expense_out(expense, documents.get(expense.id, [])) for expense in objects]
+        tags = await TagRepository(session).of("expense", [e.id for e in objects])
+        return [
+            expense_out(expense, documents.get(expense.id, []), tags.get(expense.id))
+            for expense in objects
+        ]
 
     async def present_json(self, session: AsyncSession, user: User, objects: list[Any]) -> bytes:
         documents = await self._document_ids(session, objects)
+        tags = await TagRepository(session).of("expense", [e.id for e in objects])
         return EXPENSE_LIST_JSON.dump_json(
             [
                 {
@@ -54,6 +65,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
                     "date": e.date,
                     "description": e.description,
                     "document_ids": documents.get(e.id, []),
+                    "tags": tags.get(e.id, []),
                 }
                 for e in objects
             ]
@@ -67,16 +79,68 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         return await DocumentRepository(session).ids_by_expense(with_documents)
 
     async def present_new(self, session: AsyncSession, user: User, obj: Expense) -> BaseModel:
-        return expense_out(obj, [])  # a new expense has no documents yet
+        # A new expense has no documents yet; its tags are the ones it was given.
+        return expense_out(obj, [], getattr(obj, GIVEN_TAGS, None))
 
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
 
     async def create(self, session: AsyncSession, user: User, data: ExpenseCreate) -> Expense:
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
+        tags = values.pop("tags", None)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
+        if tags:
+            await TagRepository(session).replace("expense", expense.id, tags)
+            setattr(expense, GIVEN_TAGS, tags)
         if has_budget:  # otherwise nothing can cross a line: skip the lock and the sums
             await check_category(session, user, expense.category)
+        return expense
+
+    async def create_many(
+        self,
+        session: AsyncSession,
+        user: User,
+        entries: list[ExpenseCreate],
+        *,
+        check_budgets: bool = True,
+    ) -> list[int]:
+        """Many expenses at once (a statement import): the budgets of their categories are
+        checked once each afterwards, so a threshold alerts once, not once per row (a
+        preview that will be rolled back checks none)."""
+        defaults = self.defaults(user)
+        values = [
+            {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
+            for entry in entries
+        ]
+        ids = await ExpenseRepository(session).insert_many(user.id, values)
+        if check_budgets:
+            for category in dict.fromkeys(entry.category.lower() for entry in entries):
+                await check_category(session, user, category)
+        return ids
+
+    async def check_budgets_after_bulk(
+        self, session: AsyncSession, user: User, categories: set[str]
+    ) -> None:
+        """After create_many(check_budgets=False) steps: each category's budgets once."""
+        for category in sorted(categories):
+            await check_category(session, user, category)
+
+    async def update(
+        self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
+    ) -> Expense:
+        expense = await super().update(session, user, object_id, changes)
+        if "category" in changes.model_fields_set and expense.description:
+            # A person re-filing an entry teaches its merchant (SPEC 6: PATCH, chat re-file).
+            await teach(session, user.id, "expense", expense.description, expense.category)
+        return expense
+
+    async def _apply(
+        self, session: AsyncSession, user: User, obj: Expense, values: dict[str, Any]
+    ) -> Expense:
+        tags = values.pop("tags", None)  # kept in a table of their own
+        expense = await super()._apply(session, user, obj, values)
+        if tags is not None:
+            await TagRepository(session).replace("expense", expense.id, tags)
         return expense
 
     async def after_change(self, session: AsyncSession, user: User, obj: Expense) -> None:

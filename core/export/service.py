@@ -26,6 +26,7 @@ from core.money import Money
 from core.notifications.schemas import NotificationOut, UTCTimestamp
 from core.payments.schemas import PaymentOut
 from core.schemas import OutSchema
+from core.tags.repository import TagRepository
 
 BATCH_SIZE = 500
 
@@ -76,6 +77,8 @@ TABLES: list[tuple[str, Any, Callable[[Any], BaseModel]]] = [
     ("documents", Document, DocumentRow.model_validate),
 ]
 
+TAGGED: dict[Any, str] = {Expense: "expense", Income: "income"}
+
 
 async def _batches(
     database: Database, model: Any, present: Callable[[Any], BaseModel], user_id: int
@@ -85,6 +88,12 @@ async def _batches(
         async with database.session() as session:
             rows = await ExportRepository(session).batch_after(model, user_id, after, BATCH_SIZE)
             shown = [present(row) for row in rows]
+            if kind := TAGGED.get(model):  # tags live in a table of their own
+                tags = await TagRepository(session).of(kind, [row.id for row in rows])
+                shown = [
+                    item.model_copy(update={"tags": tags.get(row.id, [])})
+                    for item, row in zip(shown, rows, strict=True)
+                ]
         if shown:
             yield shown
         if len(rows) < BATCH_SIZE:

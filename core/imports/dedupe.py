@@ -19,7 +19,9 @@ def dedupe_keys(rows: Iterable[StatementRow]) -> Iterator[str]:
     """One key per row, in order: the file's own id where it has one, else date, amount,
     currency, merchant text and how many times that same row already occurred that day in
     this file (two identical rows in one file are two transactions)."""
-    seen: Counter[tuple[str, ...]] = Counter()
+    # Keyed by a 12-byte digest of the row, not the row's strings: what a long statement
+    # keeps in memory is one small entry per distinct row.
+    seen: Counter[bytes] = Counter()
     for row in rows:
         if row.external_id:
             parts: tuple[str, ...] = ("id", row.external_id.strip())
@@ -30,6 +32,7 @@ def dedupe_keys(rows: Iterable[StatementRow]) -> Iterator[str]:
                 row.currency or "",
                 merchant_key(row.description) or row.description.strip().casefold(),
             )
-            seen[identity] += 1
-            parts = ("row", *identity, str(seen[identity]))
+            digest = hashlib.blake2b("\x1f".join(identity).encode(), digest_size=12).digest()
+            seen[digest] += 1
+            parts = ("row", *identity, str(seen[digest]))
         yield hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -1,7 +1,12 @@
+from dataclasses import dataclass
 from datetime import date
 
+from pydantic import Field
+
+from core.crud import DateFilters
 from core.money import Money, PositiveMoney
 from core.schemas import Description, IsoDate, Name, OutSchema, Schema
+from core.tags.schemas import Tags
 
 
 class IncomeCreate(Schema):
@@ -9,6 +14,7 @@ class IncomeCreate(Schema):
     amount: PositiveMoney
     date: IsoDate | None = None  # today, in the user's timezone, when left out
     description: Description = ""
+    tags: Tags | None = None
 
 
 class IncomeUpdate(Schema):
@@ -16,6 +22,7 @@ class IncomeUpdate(Schema):
     amount: PositiveMoney | None = None
     date: IsoDate | None = None
     description: Description | None = None
+    tags: Tags | None = None
 
 
 class IncomeOut(OutSchema):
@@ -25,3 +32,9 @@ class IncomeOut(OutSchema):
     amount: Money
     date: date
     description: str
+    tags: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IncomeFilters(DateFilters):
+    tag: str | None = None

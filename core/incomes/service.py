@@ -1,10 +1,15 @@
 from typing import Any
 
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core.crud import OwnedService
 from core.incomes.repository import IncomeRepository
 from core.incomes.schemas import IncomeCreate, IncomeOut
 from core.models import Income, User
 from core.periods import local_today
+from core.rules.service import teach
+from core.tags.repository import TagRepository
 
 
 class IncomeService(OwnedService[Income, IncomeCreate]):
@@ -15,6 +20,52 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
 
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
+
+    async def present(
+        self, session: AsyncSession, user: User, objects: list[Income]
+    ) -> list[BaseModel]:
+        tags = await TagRepository(session).of("income", [i.id for i in objects])
+        return [
+            IncomeOut.model_validate(income).model_copy(update={"tags": tags.get(income.id, [])})
+            for income in objects
+        ]
+
+    async def create(self, session: AsyncSession, user: User, data: IncomeCreate) -> Income:
+        values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
+        tags = values.pop("tags", None)  # kept in a table of their own
+        income = Income(user_id=user.id, **values)
+        await IncomeRepository(session).add(income)
+        if tags:
+            await TagRepository(session).replace("income", income.id, tags)
+        return income
+
+    async def _apply(
+        self, session: AsyncSession, user: User, obj: Income, values: dict[str, Any]
+    ) -> Income:
+        tags = values.pop("tags", None)
+        income = await super()._apply(session, user, obj, values)
+        if tags is not None:
+            await TagRepository(session).replace("income", income.id, tags)
+        return income
+
+    async def update(
+        self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
+    ) -> Income:
+        income = await super().update(session, user, object_id, changes)
+        if "source" in changes.model_fields_set and income.description:
+            await teach(session, user.id, "income", income.description, income.source)
+        return income
+
+    async def create_many(
+        self, session: AsyncSession, user: User, entries: list[IncomeCreate]
+    ) -> list[int]:
+        """Many incomes at once (a statement import); their ids, in order."""
+        defaults = self.defaults(user)
+        values = [
+            {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
+            for entry in entries
+        ]
+        return await IncomeRepository(session).insert_many(user.id, values)
 
 
 incomes = IncomeService()

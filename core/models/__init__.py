@@ -2,6 +2,14 @@
 
 from core.models.base import Base
 from core.models.documents import Document
+from core.models.imports import (
+    ExpenseTag,
+    Import,
+    ImportEntry,
+    IncomeTag,
+    MerchantCategory,
+    Rule,
+)
 from core.models.ledger import PERIODS, Budget, Expense, Goal, Income
 from core.models.notifications import Notification
 from core.models.payments import Payment, ProcessedEvent
@@ -19,9 +27,14 @@ __all__ = [
     "ChatEntry",
     "Document",
     "Expense",
+    "ExpenseTag",
     "Goal",
+    "Import",
+    "ImportEntry",
     "Income",
+    "IncomeTag",
     "LoginFailure",
+    "MerchantCategory",
     "Notification",
     "PasswordReset",
     "Payment",
@@ -30,6 +43,7 @@ __all__ = [
     "ReceiptReading",
     "RecurringEntry",
     "RecurringPosting",
+    "Rule",
     "TelegramLinkCode",
     "User",
 ]

@@ -10,6 +10,11 @@ class CategoryTotal(BaseModel):
     total: Money
 
 
+class TagTotal(BaseModel):
+    tag: str
+    total: Money
+
+
 class Summary(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -19,3 +24,4 @@ class Summary(BaseModel):
     total_expenses: Money
     net: Money
     by_category: list[CategoryTotal]
+    by_tag: list[TagTotal] = []

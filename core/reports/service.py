@@ -6,7 +6,8 @@ from core.exceptions import NotFound
 from core.models import User
 from core.periods import check_span, local_today, period_range
 from core.reports.repository import ReportRepository
-from core.reports.schemas import CategoryTotal, Summary
+from core.reports.schemas import CategoryTotal, Summary, TagTotal
+from core.tags.repository import TagRepository
 
 
 async def summary(
@@ -27,6 +28,7 @@ async def summary(
     repository = ReportRepository(session)
     income, spent = await repository.totals(user.id, start, end)
     by_category = await repository.expenses_by_category(user.id, start, end)
+    by_tag = await TagRepository(session).spending_by_tag(user.id, start, end)
     return Summary(
         date_from=start,
         date_to=end,
@@ -34,6 +36,7 @@ async def summary(
         total_expenses=spent,
         net=income - spent,
         by_category=[CategoryTotal(category=c, total=t) for c, t in by_category],
+        by_tag=[TagTotal(tag=tag, total=t) for tag, t in by_tag],
     )
 
 

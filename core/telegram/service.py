@@ -20,6 +20,7 @@ from core.incomes.schemas import IncomeCreate
 from core.incomes.service import IncomeService, incomes
 from core.models import ChatEntry, Expense, Goal, Income, TelegramLinkCode, User
 from core.models.base import utcnow
+from core.rules.service import category_for
 from core.telegram.repository import TelegramRepository
 
 LINK_CODE_VALIDITY = timedelta(minutes=10)
@@ -132,6 +133,7 @@ async def record(
     message_id: int | None = None,
 ) -> Recorded:
     """Record an entry typed in the chat, remembered for /undo, the buttons and edits."""
+    entry = await _filed_by_rules(session, user, entry)
     obj = await _create(session, user, entry)
     chat_entry = ChatEntry(
         chat_id=chat_id,
@@ -280,6 +282,18 @@ async def _delete(session: AsyncSession, user: User, entry: ChatEntry) -> str:
         await _service(entry.kind).delete(session, user, entry.object_id)
     await TelegramRepository(session).remove_entry(entry)
     return what
+
+
+async def _filed_by_rules(
+    session: AsyncSession, user: User, entry: ExpenseCreate | IncomeCreate
+) -> ExpenseCreate | IncomeCreate:
+    """SPEC 6: the person's rules, then what they filed the merchant under, before the
+    parser's guess from the words."""
+    kind = "expense" if isinstance(entry, ExpenseCreate) else "income"
+    category = await category_for(session, user.id, entry.description, kind)
+    if category is None:
+        return entry
+    return entry.model_copy(update={"category" if kind == "expense" else "source": category})
 
 
 async def undo(

@@ -1,0 +1,1 @@
+"""Rules and learning: which category an entry gets from its text."""

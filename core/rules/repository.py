@@ -1,0 +1,61 @@
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.crud import OwnedRepository, Page, Paging, insert_for
+from core.models import MerchantCategory, Rule
+from core.models.base import utcnow
+
+
+class RuleRepository(OwnedRepository[Rule]):
+    model = Rule
+
+    async def list_page(self, user_id: int, paging: Paging, filters: Any = None) -> Page[Rule]:
+        # Rules are applied in position order, so they are listed in it too.
+        query = (
+            select(Rule)
+            .where(Rule.user_id == user_id)
+            .order_by(Rule.position, Rule.id)
+            .limit(paging.limit)
+            .offset(paging.offset)
+        )
+        items = list((await self.session.execute(query)).scalars())
+        return Page(items=items, total=await self.count(user_id, []))
+
+    async def in_order(self, user_id: int) -> list[Rule]:
+        query = select(Rule).where(Rule.user_id == user_id).order_by(Rule.position, Rule.id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def next_position(self, user_id: int) -> int:
+        query = select(func.max(Rule.position)).where(Rule.user_id == user_id)
+        last = (await self.session.execute(query)).scalar_one_or_none()
+        return 0 if last is None else int(last) + 1
+
+
+class LearningRepository:
+    """Categories the person filed merchants under: one row per (kind, merchant)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def remember(self, user_id: int, kind: str, merchant: str, category: str) -> None:
+        insert = insert_for(self.session)
+        statement = insert(MerchantCategory).values(
+            user_id=user_id, kind=kind, merchant=merchant, category=category, updated_at=utcnow()
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["user_id", "kind", "merchant"],
+            set_={"category": category, "updated_at": statement.excluded.updated_at},
+        )
+        await self.session.execute(statement)
+
+    async def learned(
+        self, user_id: int, kind: str, merchants: list[str] | None = None
+    ) -> dict[str, str]:
+        query = select(MerchantCategory.merchant, MerchantCategory.category).where(
+            MerchantCategory.user_id == user_id, MerchantCategory.kind == kind
+        )
+        if merchants is not None:
+            query = query.where(MerchantCategory.merchant.in_(merchants))
+        return {m: c for m, c in (await self.session.execute(query)).all()}

@@ -1,0 +1,1 @@
+"""Tags on expenses and incomes: lowercase words, kept in tables of their own."""

@@ -1,0 +1,121 @@
+"""A statement sent to the bot as a document, against the fake Bot API server; and the chat
+side of rules, learning and `#tags`."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.bot.test_bot import CHAT, bot_app, linked_alice, say, telegram  # noqa: F401
+from tests.support.fake_telegram import FakeTelegram
+
+FIXTURES = Path(__file__).parents[1] / "core" / "fixtures" / "statements"
+
+
+def document_update(fake: FakeTelegram, name: str, content: bytes) -> dict[str, Any]:
+    file_id = f"doc-{len(fake.files)}"
+    fake.files[file_id] = content
+    document = {
+        "file_id": file_id,
+        "file_unique_id": f"u{file_id}",
+        "file_name": name,
+        "file_size": len(content),
+    }
+    return fake.message_update(CHAT, document=document)
+
+
+def long_statement(rows: int) -> bytes:
+    lines = ["Date,Description,Amount"]
+    lines += [f"2024-01-{n % 28 + 1:02d},SHOP {n},-{n % 90 + 1}.25" for n in range(rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def undo_data(call: Any) -> str:
+    markup = call.params["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    return str(markup["inline_keyboard"][0][0]["callback_data"])
+
+
+async def test_a_long_statement_shows_progress_then_counts_and_undo(bot_app, telegram):  # noqa: F811
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    before = len(telegram.sent(chat_id=CHAT))
+    await telegram.push(document_update(telegram, "bank.csv", long_statement(900)))
+    # One progress message, edited as the rows come in, then edited into the counts.
+    final = None
+    for _ in range(200):
+        edits = telegram.sent("editMessageText")
+        if edits and "Statement imported" in edits[-1].params["text"]:
+            final = edits[-1]
+            break
+        await telegram.wait_for("editMessageText", count=len(edits) + 1)
+    assert final is not None
+    progress = telegram.sent(chat_id=CHAT)[before:]
+    assert len(progress) == 1 and "Importing your statement" in progress[0].params["text"]
+    steps = [e.params["text"] for e in telegram.sent("editMessageText")[:-1]]
+    assert steps == [
+        "Importing your statement… 500 rows read so far.",
+        "Importing your statement… 750 rows read so far.",
+    ]
+    assert final.params["text"].startswith(
+        "Statement imported: 900 expenses and 0 incomes added, 0 already known."
+    )
+    spent = await client.get("/api/expenses/?limit=1", headers=alice)
+    assert spent.headers["X-Total-Count"] == "900"
+
+    await telegram.push(telegram.callback_update(CHAT, undo_data(final)))
+    await telegram.wait_for("answerCallbackQuery")
+    gone = await client.get("/api/expenses/?limit=1", headers=alice)
+    assert gone.headers["X-Total-Count"] == "0"
+    assert (await client.get("/api/imports/", headers=alice)).json() == []
+
+
+async def test_a_short_statement_answers_the_counts_and_knows_duplicates(bot_app, telegram):  # noqa: F811
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    content = (FIXTURES / "statement.mt940").read_bytes()
+    before = len(telegram.sent(chat_id=CHAT))
+    await telegram.push(document_update(telegram, "konto.sta", content))
+    answer = (await telegram.wait_for(chat_id=CHAT, count=before + 1))[-1]
+    assert answer.params["text"] == (
+        "Statement imported: 2 expenses and 1 incomes added, 0 already known."
+    )
+    assert undo_data(answer).startswith("imp-undo:")
+    assert telegram.sent("editMessageText") == []
+    await telegram.push(document_update(telegram, "konto.sta", content))
+    again = (await telegram.wait_for(chat_id=CHAT, count=before + 2))[-1]
+    assert again.params["text"] == (
+        "Statement imported: 0 expenses and 0 incomes added, 3 already known."
+    )
+    assert len((await client.get("/api/expenses/", headers=alice)).json()) == 2
+
+
+async def test_an_unreadable_document_is_refused_and_saves_nothing(bot_app, telegram):  # noqa: F811
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    before = len(telegram.sent(chat_id=CHAT))
+    garbage = (FIXTURES / "garbage.txt").read_bytes()
+    await telegram.push(document_update(telegram, "notes.txt", garbage))
+    answer = (await telegram.wait_for(chat_id=CHAT, count=before + 1))[-1].params["text"]
+    assert answer.startswith("I could not import that file: file: ")
+    assert (await client.get("/api/imports/", headers=alice)).json() == []
+
+
+async def test_chat_entries_follow_rules_then_learning_and_keep_tags(bot_app, telegram):  # noqa: F811
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    rule = {"contains": "netflix", "category": "subscriptions"}
+    assert (await client.post("/api/rules/", headers=alice, json=rule)).status_code == 201
+    await say(telegram, "netflix 12.99")
+    await say(telegram, "taxi 18 #work #trip")
+    expenses = (await client.get("/api/expenses/", headers=alice)).json()
+    filed = {e["description"] or e["category"]: e for e in expenses}
+    netflix = next(e for e in expenses if e["amount"] == 12.99)
+    taxi = next(e for e in expenses if e["amount"] == 18)
+    assert netflix["category"] == "subscriptions", filed  # the rule beats the guess
+    assert taxi["tags"] == ["trip", "work"]
+    # Re-filing in chat teaches the text: the next one is filed the same way.
+    await telegram.push(telegram.callback_update(CHAT, f"rf:{taxi['id']}:transport"))
+    await telegram.wait_for("answerCallbackQuery")
+    await say(telegram, "taxi 22")
+    newest = (await client.get("/api/expenses/?limit=1", headers=alice)).json()[0]
+    assert (newest["amount"], newest["category"]) == (22, "transport")
