@@ -91,19 +91,25 @@ def test_an_unconfigured_server_answers_5xx_only_as_documented_not_configured(
         seconds=max(FUZZ_SECONDS // 3, 10),  # four operations only
     )
     schema = httpx.get(f"{server.url}/openapi.json").json()
-    seen_5xx = []
+    seen_not_configured = []
     for line in report.read_text().splitlines():
         for status, path, method, body in _responses(json.loads(line), schema):
             if status < 500:
                 continue
-            seen_5xx.append((method, path, status))
             documented = schema["paths"][path][method.lower()]["responses"].get(str(status))
             assert status == 503, (method, path, status, body)
-            assert documented and "not configured" in documented["description"]
             # The report keeps bodies as text, or as {"$base64": ...}.
             text = base64.b64decode(body["$base64"]).decode() if isinstance(body, dict) else body
-            assert json.loads(text)["detail"].endswith("not configured"), text
-    assert seen_5xx, "the fuzzer never reached an optional part"
+            detail = json.loads(text)["detail"]
+            # Each 503 is the one documented for the route: its part not configured, or
+            # (on a starved machine) the database that every route documents.
+            assert documented and detail.lower() == documented["description"].lower(), (
+                path,
+                detail,
+            )
+            if detail.endswith("not configured"):
+                seen_not_configured.append((method, path))
+    assert seen_not_configured, "the fuzzer never reached an optional part"
 
 
 def _template(schema: dict[str, Any], path: str) -> str:
