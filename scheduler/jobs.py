@@ -14,6 +14,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.budgets import alerts as budget_alerts
+from core.config import get_settings
+from core.currencies import service as currencies
 from core.db import Database
 from core.goals import reminders as goal_reminders
 from core.jobs import purge as purging
@@ -68,6 +70,11 @@ async def purge(database: Database, _: PaymentGateway | None, now: datetime) -> 
         return await purging.purge_expired(session, now)
 
 
+async def update_rates(database: Database, _: PaymentGateway | None, now: datetime) -> int:
+    async with database.session() as session:
+        return await currencies.update_rates(session, get_settings())
+
+
 # Summaries are due at 09:00 in each user's own timezone, so they are checked
 # every hour; the unique keys make the extra checks free of repeats.
 JOBS: dict[str, Job] = {
@@ -77,6 +84,8 @@ JOBS: dict[str, Job] = {
     "monthly-summary": Job(monthly_summary, CronTrigger(minute=1)),
     "reconcile-payments": Job(reconcile_payments, IntervalTrigger(minutes=10)),
     "purge": Job(purge, CronTrigger(minute=30)),
+    # The ECB publishes around 16:00 CET on working days.
+    "update-rates": Job(update_rates, CronTrigger(hour=16, minute=30, timezone="Europe/Berlin")),
 }
 
 

@@ -34,10 +34,12 @@ def read_entry(text: str, user: User, hints: ChatHints) -> ExpenseCreate | Incom
         text,
         local_today(user.timezone),
         CategoryHints(categories=hints.categories, words=hints.words),
+        user.currency,
     )
     if isinstance(parsed, Unparsed):
         return parsed
     fields = {"amount": parsed.amount, "date": parsed.date, "description": parsed.description}
+    fields["currency"] = parsed.currency  # None: the user's base currency
     if parsed.kind == "expense":
         return ExpenseCreate(category=parsed.category, **fields)
     return IncomeCreate(source=parsed.category, **fields)
@@ -68,7 +70,15 @@ async def entry(message: Message, session: AsyncSession, user: User, state: FSMC
 async def answer_saved(message: Message, user: User, recorded: Recorded, top: list[str]) -> None:
     """What was saved, with buttons to re-file it under a top category, or undo it."""
     await message.answer(
-        texts.saved(recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day),
+        texts.saved(
+            recorded.kind,
+            recorded.amount,
+            recorded.currency or user.currency,
+            recorded.category,
+            recorded.day,
+            recorded.base_amount,
+            user.currency,
+        ),
         reply_markup=after_entry(
             recorded.entry_id, recorded.kind, recorded.object_id, recorded.category, top
         ),

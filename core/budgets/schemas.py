@@ -26,3 +26,4 @@ class BudgetOut(OutSchema):
     period: Period
     spent: Money
     remaining: Money  # negative once the limit is overrun
+    currency: str  # the user's base currency: limit, spent and remaining are in it

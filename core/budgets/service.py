@@ -30,6 +30,7 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
                 period=budget.period,
                 spent=spent[budget.id],
                 remaining=budget.limit - spent[budget.id],
+                currency=user.currency,
             )
             for budget in objects
         ]

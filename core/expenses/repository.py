@@ -19,11 +19,14 @@ from core.models import Budget, Document, Expense
 from core.models.base import utcnow
 
 # What an answer shows of an expense: plain columns, no ORM objects on the hot path.
-EXPENSE_COLUMNS = (
+EXPENSE_COLUMNS: tuple[Any, ...] = (
     Expense.id,
     Expense.user_id,
     Expense.category,
     Expense.amount,
+    Expense.currency,
+    Expense.base_amount,
+    Expense.rate_date,
     Expense.date,
     Expense.description,
 )
@@ -121,5 +124,6 @@ def _insert_query(columns: tuple[str, ...]) -> Insert:
 
 # The hot statements, built once: their SQL and cache keys are made at start.
 _PAGE = _page_query([])
-_INSERT = _insert_query(("user_id", "category", "amount", "date", "description", "created_at"))
-_INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", "amount", "date", "created_at"))
+_PRICED = ("amount", "currency", "base_amount", "rate_date", "date")
+_INSERT = _insert_query(("user_id", "category", *_PRICED, "description", "created_at"))
+_INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", *_PRICED, "created_at"))

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.alerts import check_category
 from core.crud import OwnedService, Page, Paging
+from core.currencies.service import price_entry
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
@@ -19,6 +20,9 @@ def expense_out(expense: Any, document_ids: list[str]) -> ExpenseOut:
         user_id=expense.user_id,
         category=expense.category,
         amount=expense.amount,
+        currency=expense.currency,
+        base_amount=expense.base_amount,
+        rate_date=expense.rate_date,
         date=expense.date,
         description=expense.description,
         document_ids=document_ids,
@@ -51,6 +55,9 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
                     "user_id": e.user_id,
                     "category": e.category,
                     "amount": e.amount,
+                    "currency": e.currency,
+                    "base_amount": e.base_amount,
+                    "rate_date": e.rate_date,
                     "date": e.date,
                     "description": e.description,
                     "document_ids": documents.get(e.id, []),
@@ -74,10 +81,19 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
 
     async def create(self, session: AsyncSession, user: User, data: ExpenseCreate) -> Expense:
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
+        values = await price_entry(session, user.currency, values)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
         if has_budget:  # otherwise nothing can cross a line: skip the lock and the sums
             await check_category(session, user, expense.category)
         return expense
+
+    async def _apply(
+        self, session: AsyncSession, user: User, obj: Expense, values: dict[str, Any]
+    ) -> Expense:
+        # A changed amount, currency or date is priced again, at the (new) date's rate.
+        stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
+        values = await price_entry(session, user.currency, {**stored, **values})
+        return await super()._apply(session, user, obj, values)
 
     async def after_change(self, session: AsyncSession, user: User, obj: Expense) -> None:
         await check_category(session, user, obj.category)

@@ -13,6 +13,7 @@ from core.auth.schemas import Me
 from core.expenses.schemas import ExpenseOut
 from core.export.repository import ExportRepository
 from core.goals.schemas import GoalOut
+from core.goals.service import goal_out
 from core.incomes.schemas import IncomeOut
 from core.models import Budget, Document, Expense, Goal, Income, Notification, Payment, User
 from core.models.base import utcnow
@@ -60,7 +61,7 @@ async def collect(session: AsyncSession, user: User) -> ExportData:
         expenses=[ExpenseOut.model_validate(e) for e in await rows.all_of(Expense, uid)],
         incomes=[IncomeOut.model_validate(i) for i in await rows.all_of(Income, uid)],
         budgets=[BudgetRow.model_validate(b) for b in await rows.all_of(Budget, uid)],
-        goals=[GoalOut.model_validate(g) for g in await rows.all_of(Goal, uid)],
+        goals=[goal_out(g, user.currency) for g in await rows.all_of(Goal, uid)],
         notifications=[NotificationOut.of(n) for n in await rows.all_of(Notification, uid)],
         payments=[PaymentOut.of(p) for p in await rows.all_of(Payment, uid)],
         documents=[DocumentRow.model_validate(d) for d in await rows.all_of(Document, uid)],

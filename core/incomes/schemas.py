@@ -1,12 +1,13 @@
 from datetime import date
 
 from core.money import Money, PositiveMoney
-from core.schemas import Description, IsoDate, Name, OutSchema, Schema
+from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
 
 
 class IncomeCreate(Schema):
     source: Name
     amount: PositiveMoney
+    currency: CurrencyCode | None = None  # the user's base currency when left out
     date: IsoDate | None = None  # today, in the user's timezone, when left out
     description: Description = ""
 
@@ -14,6 +15,7 @@ class IncomeCreate(Schema):
 class IncomeUpdate(Schema):
     source: Name | None = None
     amount: PositiveMoney | None = None
+    currency: CurrencyCode | None = None
     date: IsoDate | None = None
     description: Description | None = None
 
@@ -23,5 +25,8 @@ class IncomeOut(OutSchema):
     user_id: int
     source: str
     amount: Money
+    currency: str
+    base_amount: Money  # in the user's base currency, at rate_date's rate
+    rate_date: date
     date: date
     description: str

@@ -71,7 +71,7 @@ class JobsRepository:
             [("tz", String), ("period", String), ("first", Date), ("last", Date)],
             bounds_rows,
         )
-        spent = func.sum(Expense.amount)
+        spent = func.sum(Expense.base_amount)
         query = (
             select(
                 Budget.id,
@@ -155,7 +155,8 @@ class JobsRepository:
             ],
             due_rows,
         )
-        zero = literal(Decimal(0), model.amount.type)
+        base = model.base_amount  # sums in the user's base currency
+        zero = literal(Decimal(0), base.type)
         in_period = and_(model.date >= due.c.first, model.date <= due.c.last)
         in_previous = and_(model.date >= due.c.prev_first, model.date <= due.c.prev_last)
         already = exists().where(
@@ -168,8 +169,8 @@ class JobsRepository:
                 due.c.key,
                 due.c.first,
                 due.c.last,
-                func.coalesce(func.sum(case((in_period, model.amount))), zero).label("total"),
-                func.coalesce(func.sum(case((in_previous, model.amount))), zero).label("previous"),
+                func.coalesce(func.sum(case((in_period, base))), zero).label("total"),
+                func.coalesce(func.sum(case((in_previous, base))), zero).label("previous"),
             )
             .select_from(User)
             .join(due, due.c.tz == User.timezone)
@@ -194,7 +195,7 @@ class JobsRepository:
             return []
         bounds = _table("span", [("tz", String), ("first", Date), ("last", Date)], period_rows)
         key = func.lower(Expense.category)
-        total = func.sum(Expense.amount)
+        total = func.sum(Expense.base_amount)
         query = (
             select(Expense.user_id, func.min(Expense.category), total)
             .join(User, User.id == Expense.user_id)

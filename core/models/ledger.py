@@ -20,6 +20,11 @@ class Expense(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(64))
     amount: Mapped[Decimal] = mapped_column(Money())
+    # What was paid, as entered; base_amount is it in the user's base currency at
+    # the rate of rate_date (the entry's date or the nearest earlier day with one).
+    currency: Mapped[str] = mapped_column(String(3))
+    base_amount: Mapped[Decimal] = mapped_column(Money())
+    rate_date: Mapped[date] = mapped_column(Date)
     date: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -36,6 +41,11 @@ class Income(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(64))
     amount: Mapped[Decimal] = mapped_column(Money())
+    # What was paid, as entered; base_amount is it in the user's base currency at
+    # the rate of rate_date (the entry's date or the nearest earlier day with one).
+    currency: Mapped[str] = mapped_column(String(3))
+    base_amount: Mapped[Decimal] = mapped_column(Money())
+    rate_date: Mapped[date] = mapped_column(Date)
     date: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -45,6 +45,8 @@ class Recorded:
     amount: Decimal
     category: str
     day: str
+    currency: str = ""  # as entered; base_amount is the amount in the user's base
+    base_amount: Decimal | None = None
 
 
 async def new_link_code(session: AsyncSession, user: User) -> str:
@@ -145,6 +147,8 @@ async def record(
         amount=obj.amount,
         category=category,
         day=obj.date.isoformat(),
+        currency=obj.currency,
+        base_amount=obj.base_amount,
     )
 
 
