@@ -188,19 +188,22 @@ async def rebase_user(session: AsyncSession, user: User, new_currency: str, toda
             base_currency=new_currency,
             where=mine,
         )
-    from_rate, to_rate, _ = await cross_rate(session, user.currency, new_currency, today)
-    smallest = minor_unit(new_currency)
+    budgets = await BudgetRepository(session).all_for_user(user.id)
+    goals = await GoalRepository(session).for_user(user.id)
+    if budgets or goals:
+        from_rate, to_rate, _ = await cross_rate(session, user.currency, new_currency, today)
+        smallest = minor_unit(new_currency)
 
-    def at_today(amount: Decimal, positive: bool) -> Decimal:
-        converted = rates.convert_amount(amount, from_rate, to_rate, smallest)
-        # A limit or target must stay above zero even when it rounds away.
-        return max(converted, smallest) if positive else converted
+        def at_today(amount: Decimal, positive: bool) -> Decimal:
+            converted = rates.convert_amount(amount, from_rate, to_rate, smallest)
+            # A limit or target must stay above zero even when it rounds away.
+            return max(converted, smallest) if positive else converted
 
-    for budget in await BudgetRepository(session).all_for_user(user.id):
-        budget.limit = at_today(budget.limit, positive=True)
-    for goal in await GoalRepository(session).for_user(user.id):
-        goal.target_amount = at_today(goal.target_amount, positive=True)
-        goal.saved_amount = at_today(goal.saved_amount, positive=False)
+        for budget in budgets:
+            budget.limit = at_today(budget.limit, positive=True)
+        for goal in goals:
+            goal.target_amount = at_today(goal.target_amount, positive=True)
+            goal.saved_amount = at_today(goal.saved_amount, positive=False)
     user.currency = new_currency
     await session.flush()
 
