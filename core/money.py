@@ -37,3 +37,13 @@ def check_minor_units(amount: Decimal, currency: str, field: str = "amount") -> 
     exponent = CURRENCY_EXPONENTS[currency]
     if amount != amount.quantize(Decimal(1).scaleb(-exponent)):
         raise Invalid(f"{currency} amounts have at most {exponent} decimals", field=field)
+
+
+def in_minor_units(amount: Decimal, currency: str) -> str:
+    """The number with its currency's own decimals: 1500 for JPY, 12.30 for EUR."""
+    return f"{amount:.{CURRENCY_EXPONENTS.get(currency, 2)}f}"
+
+
+def shown(amount: Decimal, currency: str) -> str:
+    """An amount for messages: 1500 JPY, 12.30 EUR."""
+    return f"{in_minor_units(amount, currency)} {currency}"

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.budgets.repository import BudgetRepository
 from core.jobs.repository import JobsRepository
 from core.models import Budget, User
+from core.money import in_minor_units, shown
 from core.notifications.repository import NotificationRepository
 from core.notifications.service import notify, notify_many
 from core.periods import PERIOD_WORDS, local_today, period_range
@@ -23,7 +24,7 @@ def alert_message(category: str, limit: Decimal, period: str, spent: Decimal, cu
     """The alert's text, the same whether an expense or the sweep found the crossing."""
     percent = int(spent * 100 / limit)
     return (
-        f"{category}: {spent:.2f} of {limit:.2f} {currency} spent "
+        f"{category}: {in_minor_units(spent, currency)} of {shown(limit, currency)} spent "
         f"{PERIOD_WORDS[period]['this']} ({percent} %)"
     )
 
