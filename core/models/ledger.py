@@ -34,7 +34,9 @@ class Expense(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     # What was paid, as entered; base_amount is it in the user's base currency at
     # the rate of rate_date (the entry's date or the nearest earlier day with one).
-    currency: Mapped[str] = mapped_column(String(3))
+    # EUR, like a new user's base, only for rows written straight to the table;
+    # the services always set it.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
     base_amount: Mapped[Decimal] = mapped_column(Money(), default=same_as("amount"))
     rate_date: Mapped[date] = mapped_column(Date, default=same_as("date"))
     date: Mapped[date] = mapped_column(Date)
@@ -55,7 +57,9 @@ class Income(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     # What was paid, as entered; base_amount is it in the user's base currency at
     # the rate of rate_date (the entry's date or the nearest earlier day with one).
-    currency: Mapped[str] = mapped_column(String(3))
+    # EUR, like a new user's base, only for rows written straight to the table;
+    # the services always set it.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
     base_amount: Mapped[Decimal] = mapped_column(Money(), default=same_as("amount"))
     rate_date: Mapped[date] = mapped_column(Date, default=same_as("date"))
     date: Mapped[date] = mapped_column(Date)
