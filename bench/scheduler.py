@@ -53,15 +53,17 @@ async def generate(dsn: str, users: int, budgets_per_user: int, expenses_per_use
         )  # fmt: skip
         start = date(2026, 10, 1)
         records = [
-            (u, rng.choice(CATEGORIES), Decimal(rng.randint(100, 9000)) / 100,
-             start + timedelta(days=rng.randint(0, 53)), "", created)
+            (u, rng.choice(CATEGORIES), amount, day, "", created, "EUR", amount, day)
             for u in range(1, users + 1) for _ in range(expenses_per_user)
+            for amount, day in [(Decimal(rng.randint(100, 9000)) / 100,
+                                 start + timedelta(days=rng.randint(0, 53)))]
         ]  # fmt: skip
         await conn.copy_records_to_table(
             "expenses",
-            columns=["user_id", "category", "amount", "date", "description", "created_at"],
+            columns=["user_id", "category", "amount", "date", "description", "created_at",
+                     "currency", "base_amount", "rate_date"],
             records=records,
-        )
+        )  # fmt: skip
         await conn.execute("SELECT setval('users_id_seq', $1)", users)
         await conn.execute("ANALYZE")
     finally:

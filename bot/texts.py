@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+from core.currencies.codes import CURRENCY_EXPONENTS
+
 HELP = (
     "I keep your money diary. Just write to me:\n"
     "• coffee 4.50 — or 4.50 coffee, 12,30 € lunch with Ana\n"
@@ -103,12 +105,35 @@ def left_line(category: str, period: str, remaining: Decimal, limit: Decimal, cu
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:.2f} {currency}"
+    """In the currency's own minor units: 1500 JPY, 20.00 EUR, 1.250 KWD."""
+    exponent = CURRENCY_EXPONENTS.get(currency, 2)
+    return f"{amount:.{exponent}f} {currency}"
 
 
-def saved(kind: str, amount: Decimal, currency: str, category: str, day: str) -> str:
+def money_in_base(amount: Decimal, currency: str, base_amount: Decimal, base: str) -> str:
+    """What was paid and, when it was another currency, what it is in the base:
+    "20.00 USD = 18.42 EUR"."""
+    if currency == base:
+        return money(amount, currency)
+    return f"{money(amount, currency)} = {money(base_amount, base)}"
+
+
+def saved(
+    kind: str,
+    amount: Decimal,
+    currency: str,
+    category: str,
+    day: str,
+    base_amount: Decimal | None = None,
+    base: str | None = None,
+) -> str:
     what = "Expense" if kind == "expense" else "Income"
-    return f"{what} saved: {money(amount, currency)} · {category} · {day}"
+    shown = (
+        money(amount, currency)
+        if base is None or base_amount is None
+        else money_in_base(amount, currency, base_amount, base)
+    )
+    return f"{what} saved: {shown} · {category} · {day}"
 
 
 def progress_bar(part: Decimal, whole: Decimal, width: int = 10) -> str:

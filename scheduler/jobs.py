@@ -14,6 +14,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from core.budgets import alerts as budget_alerts
+from core.config import get_settings
+from core.currencies import service as currencies
 from core.db import Database
 from core.goals import reminders as goal_reminders
 from core.jobs import purge as purging
@@ -74,6 +76,11 @@ async def purge(database: Database, _: PaymentGateway | None, now: datetime) -> 
         return await purging.purge_expired(session, now)
 
 
+async def update_rates(database: Database, _: PaymentGateway | None, now: datetime) -> int:
+    async with database.session() as session:
+        return await currencies.update_rates(session, get_settings())
+
+
 # Summaries are due at 09:00 in each user's own timezone, so they are checked
 # every hour; the unique keys make the extra checks free of repeats.
 JOBS: dict[str, Job] = {
@@ -85,6 +92,8 @@ JOBS: dict[str, Job] = {
     "purge": Job(purge, CronTrigger(minute=30)),
     # Hourly: each user's day starts at their own midnight; wake_on makes idle runs cheap.
     "post-recurring": Job(post_recurring, CronTrigger(minute=2)),
+    # The ECB publishes around 16:00 CET on working days.
+    "update-rates": Job(update_rates, CronTrigger(hour=16, minute=30, timezone="Europe/Berlin")),
 }
 
 

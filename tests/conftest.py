@@ -80,9 +80,18 @@ def free_port_url() -> str:
         return f"127.0.0.1:{sock.getsockname()[1]}"
 
 
-async def clean_database(database: Database) -> None:
-    """Empty every table, so each test starts from nothing."""
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+# Reference data, not anyone's: slow to load again (the shipped ECB history).
+REFERENCE_TABLES = frozenset({"rates"})
+
+
+async def clean_database(database: Database, *, keep_reference: bool = False) -> None:
+    """Empty every table, so each test starts from nothing (but the rates, when
+    `keep_reference`: tests that convert need them, and they never change in one)."""
+    tables = [
+        table.name
+        for table in reversed(Base.metadata.sorted_tables)
+        if not (keep_reference and table.name in REFERENCE_TABLES)
+    ]
     async with database.engine.begin() as conn:
         if database.is_sqlite:
             for name in tables:
@@ -94,7 +103,7 @@ async def clean_database(database: Database) -> None:
 
 async def _clean(url: str) -> None:
     database = Database(url)
-    await clean_database(database)
+    await clean_database(database, keep_reference=True)
     await database.dispose()
 
 
@@ -119,7 +128,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[object]:
     application = create_app(settings)
-    await clean_database(application.state.database)
+    await clean_database(application.state.database, keep_reference=True)
     yield application
     await application.state.database.dispose()
 

@@ -181,7 +181,15 @@ def revision_text(revised: Revised, user: User) -> str:
 async def answer_saved(message: Message, user: User, recorded: Recorded, top: list[str]) -> None:
     """What was saved, with buttons to re-file it under a top category, or undo it."""
     await message.answer(
-        texts.saved(recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day),
+        texts.saved(
+            recorded.kind,
+            recorded.amount,
+            recorded.currency or user.currency,
+            recorded.category,
+            recorded.day,
+            recorded.base_amount,
+            user.currency,
+        ),
         reply_markup=after_entry(
             recorded.entry_id, recorded.kind, recorded.object_id, recorded.category, top
         ),

@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.passwords import hash_password, verify_password
 from core.auth.repository import UserRepository
 from core.auth.schemas import MeUpdate, SignupRequest
+from core.currencies.service import rebase_user
 from core.db import Database
 from core.exceptions import Conflict, Invalid, RateLimited, Unauthorized
 from core.models import PasswordReset, User
 from core.models.base import utcnow
+from core.periods import local_today
 
 LOCKOUT_FAILURES = 5
 LOCKOUT_ADDRESS_FAILURES = 20
@@ -208,6 +210,8 @@ async def update_me(session: AsyncSession, user: User, changes: MeUpdate) -> Use
         if other is not None and other.id != user.id:
             raise Conflict("e-mail already registered")
         values["email"] = email
+    if values.get("currency", user.currency) != user.currency:  # entries, limits, goals follow
+        await rebase_user(session, user, values["currency"], local_today(user.timezone))
     for name, value in values.items():
         setattr(user, name, value)
     try:

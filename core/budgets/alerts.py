@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.budgets.repository import BudgetRepository
 from core.jobs.repository import JobsRepository
 from core.models import Budget, User
+from core.money import in_minor_units, shown
 from core.notifications.repository import NotificationRepository
 from core.notifications.service import notify, notify_many
 from core.periods import PERIOD_WORDS, local_today
@@ -25,7 +26,7 @@ def alert_key(budget_id: int, period_start: date, threshold: int) -> str:
 
 def alert_message(category: str, limit: Decimal, period: str, spent: Decimal, currency: str) -> str:
     """The alert's text, the same whether an expense or the sweep found the crossing."""
-    spent_text = f"{category}: {spent:.2f} of {limit:.2f} {currency} spent"
+    spent_text = f"{category}: {in_minor_units(spent, currency)} of {shown(limit, currency)} spent"
     if limit <= 0:  # a rollover carried a whole limit's overspending: no percentage
         return f"{spent_text} {PERIOD_WORDS[period]['this']}"
     percent = int(spent * 100 / limit)

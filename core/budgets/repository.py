@@ -37,7 +37,8 @@ class BudgetRepository(OwnedRepository[Budget]):
         bounds = {period: period_containing(today, pay_day, period) for period in PERIODS}
         start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
         end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
-        total = func.coalesce(func.sum(Expense.amount), literal(Decimal(0), Expense.amount.type))
+        zero = literal(Decimal(0), Expense.base_amount.type)
+        total = func.coalesce(func.sum(Expense.base_amount), zero)  # in the base currency
         query = (
             select(Budget.id, total)
             .outerjoin(

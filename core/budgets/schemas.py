@@ -29,3 +29,4 @@ class BudgetOut(OutSchema):
     rollover: bool
     spent: Money
     remaining: Money  # negative once the limit is overrun
+    currency: str  # the user's base currency: limit, spent and remaining are in it

@@ -33,6 +33,7 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
                 rollover=budget.rollover,
                 spent=spent[budget.id],
                 remaining=budget.limit + carried.get(budget.id, 0) - spent[budget.id],
+                currency=user.currency,
             )
             for budget in objects
         ]

@@ -4,16 +4,22 @@ import asyncio
 import logging
 from datetime import date
 from decimal import Decimal, localcontext
+from typing import Any
 
 import httpx
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.budgets.repository import BudgetRepository
 from core.config import Settings
 from core.currencies import ecb
 from core.currencies import repository as rates
 from core.currencies.codes import CURRENCY_EXPONENTS, minor_unit
 from core.currencies.schemas import Conversion, RateOut
 from core.exceptions import BadGateway, Invalid
+from core.goals.repository import GoalRepository
+from core.models import Expense, Income, User
+from core.money import check_minor_units
 
 log = logging.getLogger("finbot.rates")
 # Shown rates: 12 significant digits survive a JSON number (a double) exactly.
@@ -122,3 +128,86 @@ async def _fetch(url: str) -> bytes:
     except httpx.HTTPError as error:
         # Not the error's text: it carries the URL, which may hold a token.
         raise BadGateway(f"cannot fetch the rates feed ({type(error).__name__})") from None
+
+
+async def price_entry(
+    session: AsyncSession, base_currency: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """An entry's values with `currency` (default the base), `base_amount` and `rate_date`.
+
+    `values` holds `amount` and `date`. An entry in the base currency needs no
+    rate (and no query): its base amount is its amount, on its own date.
+    """
+    currency = values.get("currency") or base_currency
+    amount: Decimal = values["amount"]
+    check_minor_units(amount, currency)
+    if currency == base_currency:
+        return {**values, "currency": currency, "base_amount": amount, "rate_date": values["date"]}
+    conversion = await convert(session, amount, currency, base_currency, values["date"])
+    return {
+        **values,
+        "currency": currency,
+        "base_amount": conversion.amount,
+        "rate_date": conversion.rate_date,
+    }
+
+
+async def rebase_user(session: AsyncSession, user: User, new_currency: str, today: date) -> None:
+    """Make `new_currency` the user's base: every entry's base amount again at its own
+    date's rate (one UPDATE per table), budget limits and goal amounts at today's.
+
+    Nothing changes unless every entry can be converted (422 naming `currency`);
+    the caller's transaction makes it all or nothing.
+    """
+    if new_currency == user.currency:
+        return
+    await ensure_rates_loaded(session)
+    owned = [(_table(model), model.user_id == user.id) for model in (Expense, Income)]
+    for table, mine in owned:
+        missing = await rates.currency_without_rate(
+            session,
+            currency=table.c.currency,
+            day=table.c.date,
+            base_currency=new_currency,
+            where=mine,
+        )
+        if missing is not None:
+            raise Invalid(
+                f"no exchange rate between {missing} and {new_currency} for some entries",
+                field="currency",
+            )
+    for table, mine in owned:
+        await rates.convert_column(
+            session,
+            table,
+            amount=table.c.amount,
+            currency=table.c.currency,
+            day=table.c.date,
+            base=table.c.base_amount,
+            rate_date=table.c.rate_date,
+            base_currency=new_currency,
+            where=mine,
+        )
+    budgets = await BudgetRepository(session).all_for_user(user.id)
+    goals = await GoalRepository(session).for_user(user.id)
+    if budgets or goals:
+        from_rate, to_rate, _ = await cross_rate(session, user.currency, new_currency, today)
+        smallest = minor_unit(new_currency)
+
+        def at_today(amount: Decimal, positive: bool) -> Decimal:
+            converted = rates.convert_amount(amount, from_rate, to_rate, smallest)
+            # A limit or target must stay above zero even when it rounds away.
+            return max(converted, smallest) if positive else converted
+
+        for budget in budgets:
+            budget.limit = at_today(budget.limit, positive=True)
+        for goal in goals:
+            goal.target_amount = at_today(goal.target_amount, positive=True)
+            goal.saved_amount = at_today(goal.saved_amount, positive=False)
+    user.currency = new_currency
+    await session.flush()
+
+
+def _table(model: type[Expense] | type[Income]) -> Table:
+    table: Table = model.__table__  # type: ignore[assignment]
+    return table

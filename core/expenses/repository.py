@@ -21,11 +21,14 @@ from core.models.base import utcnow
 from core.tags.repository import has_tag
 
 # What an answer shows of an expense: plain columns, no ORM objects on the hot path.
-EXPENSE_COLUMNS = (
+EXPENSE_COLUMNS: tuple[Any, ...] = (
     Expense.id,
     Expense.user_id,
     Expense.category,
     Expense.amount,
+    Expense.currency,
+    Expense.base_amount,
+    Expense.rate_date,
     Expense.date,
     Expense.description,
 )
@@ -138,7 +141,8 @@ def _insert_query(columns: tuple[str, ...]) -> Insert:
 
 # The hot statements, built once: their SQL and cache keys are made at start.
 _PAGE = _page_query([])
-_INSERT = _insert_query(("user_id", "category", "amount", "date", "description", "created_at"))
-_INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", "amount", "date", "created_at"))
+_PRICED = ("amount", "currency", "base_amount", "rate_date", "date")
+_INSERT = _insert_query(("user_id", "category", *_PRICED, "description", "created_at"))
+_INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", *_PRICED, "created_at"))
 # A page's rows as named tuples: their attributes are read far faster than a Row's.
 _PageRow: Any = cast(Any, namedtuple)("_PageRow", _PAGE.selected_columns.keys())

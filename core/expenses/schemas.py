@@ -6,13 +6,14 @@ from typing_extensions import TypedDict
 
 from core.crud import DateFilters
 from core.money import Money, PositiveMoney
-from core.schemas import Description, IsoDate, Name, OutSchema, Schema
+from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
 from core.tags.schemas import Tags
 
 
 class ExpenseCreate(Schema):
     category: Name
     amount: PositiveMoney
+    currency: CurrencyCode | None = None  # the user's base currency when left out
     date: IsoDate | None = None  # today, in the user's timezone, when left out
     description: Description = ""
     tags: Tags | None = None
@@ -21,6 +22,7 @@ class ExpenseCreate(Schema):
 class ExpenseUpdate(Schema):
     category: Name | None = None
     amount: PositiveMoney | None = None
+    currency: CurrencyCode | None = None
     date: IsoDate | None = None
     description: Description | None = None
     tags: Tags | None = None
@@ -31,6 +33,9 @@ class ExpenseOut(OutSchema):
     user_id: int
     category: str
     amount: Money
+    currency: str
+    base_amount: Money  # in the user's base currency, at rate_date's rate
+    rate_date: date
     date: date
     description: str
     document_ids: list[str] = Field(default_factory=list)
@@ -44,6 +49,9 @@ class ExpenseJson(TypedDict):
     user_id: int
     category: str
     amount: Money
+    currency: str
+    base_amount: Money  # in the user's base currency, at rate_date's rate
+    rate_date: date
     date: date
     description: str
     document_ids: list[str]

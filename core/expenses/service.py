@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.alerts import check_category
 from core.crud import OwnedService, Page, Paging
+from core.currencies.service import price_entry
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
@@ -24,6 +25,9 @@ def expense_out(expense: Any, document_ids: list[str], tags: list[str] | None = 
         user_id=expense.user_id,
         category=expense.category,
         amount=expense.amount,
+        currency=expense.currency,
+        base_amount=expense.base_amount,
+        rate_date=expense.rate_date,
         date=expense.date,
         description=expense.description,
         document_ids=document_ids,
@@ -62,6 +66,9 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
                     "user_id": e.user_id,
                     "category": e.category,
                     "amount": e.amount,
+                    "currency": e.currency,
+                    "base_amount": e.base_amount,
+                    "rate_date": e.rate_date,
                     "date": e.date,
                     "description": e.description,
                     "document_ids": documents.get(e.id, []),
@@ -88,6 +95,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     async def create(self, session: AsyncSession, user: User, data: ExpenseCreate) -> Expense:
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
         tags = values.pop("tags", None)
+        values = await price_entry(session, user.currency, values)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
         if tags:
             await TagRepository(session).replace("expense", expense.id, tags)
@@ -112,6 +120,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
             for entry in entries
         ]
+        values = [await price_entry(session, user.currency, row) for row in values]
         ids = await ExpenseRepository(session).insert_many(user.id, values)
         if check_budgets:
             for category in dict.fromkeys(entry.category.lower() for entry in entries):
@@ -138,6 +147,9 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         self, session: AsyncSession, user: User, obj: Expense, values: dict[str, Any]
     ) -> Expense:
         tags = values.pop("tags", None)  # kept in a table of their own
+        # A changed amount, currency or date is priced again, at the (new) date's rate.
+        stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
+        values = await price_entry(session, user.currency, {**stored, **values})
         expense = await super()._apply(session, user, obj, values)
         if tags is not None:
             await TagRepository(session).replace("expense", expense.id, tags)

@@ -20,6 +20,7 @@ from core.db import Database
 from core.expenses.schemas import ExpenseOut
 from core.export.repository import ExportRepository
 from core.goals.schemas import GoalOut
+from core.goals.service import goal_out
 from core.incomes.schemas import IncomeOut
 from core.models import Budget, Document, Expense, Goal, Income, Notification, Payment
 from core.money import Money
@@ -67,15 +68,18 @@ class _Header(BaseModel):
     user: Me
 
 
-TABLES: list[tuple[str, Any, Callable[[Any], BaseModel]]] = [
-    ("expenses", Expense, ExpenseOut.model_validate),
-    ("incomes", Income, IncomeOut.model_validate),
-    ("budgets", Budget, BudgetRow.model_validate),
-    ("goals", Goal, GoalOut.model_validate),
-    ("notifications", Notification, NotificationOut.of),
-    ("payments", Payment, PaymentOut.of),
-    ("documents", Document, DocumentRow.model_validate),
-]
+def tables(currency: str) -> list[tuple[str, Any, Callable[[Any], BaseModel]]]:
+    """Each exported table and how a row of it is shown (goals say the base currency)."""
+    return [
+        ("expenses", Expense, ExpenseOut.model_validate),
+        ("incomes", Income, IncomeOut.model_validate),
+        ("budgets", Budget, BudgetRow.model_validate),
+        ("goals", Goal, lambda goal: goal_out(goal, currency)),
+        ("notifications", Notification, NotificationOut.of),
+        ("payments", Payment, PaymentOut.of),
+        ("documents", Document, DocumentRow.model_validate),
+    ]
+
 
 TAGGED: dict[Any, str] = {Expense: "expense", Income: "income"}
 
@@ -105,7 +109,7 @@ async def json_stream(database: Database, user: Me, exported_at: datetime) -> As
     """The JSON export, piece by piece; texts are exactly as stored."""
     header = _Header(exported_at=exported_at, user=user).model_dump_json()
     yield header[:-1].encode()  # the object stays open for the tables
-    for table, model, present in TABLES:
+    for table, model, present in tables(user.currency):
         yield f',"{table}":['.encode()
         first = True
         async for batch in _batches(database, model, present, user.id):
@@ -174,7 +178,7 @@ async def zip_stream(database: Database, user: Me, exported_at: datetime) -> Asy
     me = user.model_dump(mode="json")
     archive.writestr("user.csv", _csv_text(list(me), [me], header=True))
     yield sink.take()
-    for table, model, present in TABLES:
+    for table, model, present in tables(user.currency):
         fields = fields_of(table)
         with archive.open(f"{table}.csv", "w") as member:
             member.write(_csv_text(fields, [], header=True))

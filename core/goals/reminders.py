@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs.repository import JobsRepository
+from core.money import shown
 from core.notifications.service import notify_many
 from core.periods import local_today
 
@@ -26,14 +27,14 @@ async def remind(session: AsyncSession, now: datetime) -> int:
             key = f"goal:{row.id}:missed"
             message = (
                 f"Goal {name} passed its deadline ({row.deadline.isoformat()}) "
-                f"{left:.2f} {row.currency} short."
+                f"{shown(left, row.currency)} short."
             )
         else:
             days = (row.deadline - row.today).days
             key = f"goal:{row.id}:week-left"
             message = (
                 f"Goal {name}: {days} day{'s' if days != 1 else ''} left, "
-                f"{left:.2f} {row.currency} to go."
+                f"{shown(left, row.currency)} to go."
             )
         items.append(
             {"user_id": row.user_id, "kind": "goal", "message": message, "dedupe_key": key}

@@ -26,3 +26,4 @@ class GoalOut(OutSchema):
     saved_amount: Money
     description: str
     deadline: date
+    currency: str | None = None  # the user's base currency, which the amounts are in

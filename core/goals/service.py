@@ -1,3 +1,4 @@
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedService
@@ -7,11 +8,20 @@ from core.models import Goal, User
 from core.notifications.service import notify
 
 
+def goal_out(goal: Goal, currency: str) -> GoalOut:
+    return GoalOut.model_validate(goal).model_copy(update={"currency": currency})
+
+
 class GoalService(OwnedService[Goal, GoalCreate]):
     name = "goal"
     repository_class = GoalRepository
     create_schema = GoalCreate
     out_schema = GoalOut
+
+    async def present(
+        self, session: AsyncSession, user: User, objects: list[Goal]
+    ) -> list[BaseModel]:
+        return [goal_out(goal, user.currency) for goal in objects]
 
     async def all_for_user(self, session: AsyncSession, user: User) -> list[Goal]:
         """Newest first."""

@@ -4,6 +4,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedService
+from core.currencies.service import price_entry
 from core.incomes.repository import IncomeRepository
 from core.incomes.schemas import IncomeCreate, IncomeOut
 from core.models import Income, User
@@ -33,6 +34,7 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
     async def create(self, session: AsyncSession, user: User, data: IncomeCreate) -> Income:
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
         tags = values.pop("tags", None)  # kept in a table of their own
+        values = await price_entry(session, user.currency, values)
         income = Income(user_id=user.id, **values)
         await IncomeRepository(session).add(income)
         if tags:
@@ -42,7 +44,10 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
     async def _apply(
         self, session: AsyncSession, user: User, obj: Income, values: dict[str, Any]
     ) -> Income:
-        tags = values.pop("tags", None)
+        tags = values.pop("tags", None)  # kept in a table of their own
+        # A changed amount, currency or date is priced again, at the (new) date's rate.
+        stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
+        values = await price_entry(session, user.currency, {**stored, **values})
         income = await super()._apply(session, user, obj, values)
         if tags is not None:
             await TagRepository(session).replace("income", income.id, tags)
@@ -65,6 +70,7 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
             {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
             for entry in entries
         ]
+        values = [await price_entry(session, user.currency, row) for row in values]
         return await IncomeRepository(session).insert_many(user.id, values)
 
 

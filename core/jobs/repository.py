@@ -96,7 +96,7 @@ class JobsRepository:
         columns = [("tz", String), ("period", String), ("first", Date), ("last", Date)]
         bounds = _table("bounds", *_with_pay_days(columns, bounds_rows, pay_days))
         pay_day_matches = _pay_day_matches(bounds, pay_days)
-        spent = func.sum(Expense.amount)
+        spent = func.sum(Expense.base_amount)
         query = (
             select(
                 Budget.id,
@@ -194,7 +194,8 @@ class JobsRepository:
             ("prev_last", Date),
         ]
         due = _table("due", *_with_pay_days(columns, due_rows, pay_days))
-        zero = literal(Decimal(0), model.amount.type)
+        base = model.base_amount  # sums in the user's base currency
+        zero = literal(Decimal(0), base.type)
         in_period = and_(model.date >= due.c.first, model.date <= due.c.last)
         in_previous = and_(model.date >= due.c.prev_first, model.date <= due.c.prev_last)
         already = exists().where(
@@ -207,8 +208,8 @@ class JobsRepository:
                 due.c.key,
                 due.c.first,
                 due.c.last,
-                func.coalesce(func.sum(case((in_period, model.amount))), zero).label("total"),
-                func.coalesce(func.sum(case((in_previous, model.amount))), zero).label("previous"),
+                func.coalesce(func.sum(case((in_period, base))), zero).label("total"),
+                func.coalesce(func.sum(case((in_previous, base))), zero).label("previous"),
             )
             .select_from(User)
             .join(due, and_(due.c.tz == User.timezone, _pay_day_matches(due, pay_days)))
@@ -237,7 +238,7 @@ class JobsRepository:
         columns = [("tz", String), ("first", Date), ("last", Date)]
         bounds = _table("span", *_with_pay_days(columns, period_rows, pay_days))
         key = func.lower(Expense.category)
-        total = func.sum(Expense.amount)
+        total = func.sum(Expense.base_amount)
         query = (
             select(Expense.user_id, func.min(Expense.category), total)
             .join(User, User.id == Expense.user_id)

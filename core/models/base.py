@@ -17,38 +17,42 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-CENT = Decimal("0.01")
+# Money keeps 3 decimals: enough for every ISO 4217 currency (KWD, BHD have 3).
+MONEY_SCALE = 3
+MONEY_PRECISION = 15
+THOUSANDTH = Decimal(1).scaleb(-MONEY_SCALE)
 
 
 class Money(TypeDecorator[Decimal]):
-    """Exact money: NUMERIC(14, 2) where the database has it, integer cents on SQLite.
+    """Exact money: NUMERIC(15, 3) where the database has it, integer thousandths on SQLite.
 
     SQLite has no decimal type; its NUMERIC is a float, so SUM() would drift.
-    Integer cents keep both storage and SQL aggregates exact there.
+    Integer thousandths keep both storage and SQL aggregates exact there, and
+    hold JPY (0 decimals), EUR (2) and KWD (3) alike.
     """
 
-    impl = Numeric(14, 2)
+    impl = Numeric(MONEY_PRECISION, MONEY_SCALE)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(14, 2, asdecimal=True))
+        return dialect.type_descriptor(Numeric(MONEY_PRECISION, MONEY_SCALE, asdecimal=True))
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        amount = Decimal(value).quantize(CENT)
+        amount = Decimal(value).quantize(THOUSANDTH)
         if dialect.name == "sqlite":
-            return int(amount.scaleb(2))
+            return int(amount.scaleb(MONEY_SCALE))
         return amount
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-2).quantize(CENT)
-        return Decimal(value).quantize(CENT)
+            return Decimal(int(value)).scaleb(-MONEY_SCALE).quantize(THOUSANDTH)
+        return Decimal(value).quantize(THOUSANDTH)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

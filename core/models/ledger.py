@@ -1,5 +1,7 @@
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, func
 from sqlalchemy.orm import Mapped, mapped_column
@@ -7,6 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.models.base import Base, Money, UTCDateTime, utcnow
 
 PERIODS = ("daily", "weekly", "monthly", "yearly")
+
+
+def same_as(column: str) -> Callable[[Any], Any]:
+    """A default copying another column of the row: rows written straight to the
+    table (bulk loads) are in the base currency unless they say otherwise."""
+
+    def default(context: Any) -> Any:
+        return context.get_current_parameters()[column]
+
+    return default
 
 
 class Expense(Base):
@@ -20,6 +32,13 @@ class Expense(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     category: Mapped[str] = mapped_column(String(64))
     amount: Mapped[Decimal] = mapped_column(Money())
+    # What was paid, as entered; base_amount is it in the user's base currency at
+    # the rate of rate_date (the entry's date or the nearest earlier day with one).
+    # EUR, like a new user's base, only for rows written straight to the table;
+    # the services always set it.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    base_amount: Mapped[Decimal] = mapped_column(Money(), default=same_as("amount"))
+    rate_date: Mapped[date] = mapped_column(Date, default=same_as("date"))
     date: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -36,6 +55,13 @@ class Income(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(64))
     amount: Mapped[Decimal] = mapped_column(Money())
+    # What was paid, as entered; base_amount is it in the user's base currency at
+    # the rate of rate_date (the entry's date or the nearest earlier day with one).
+    # EUR, like a new user's base, only for rows written straight to the table;
+    # the services always set it.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    base_amount: Mapped[Decimal] = mapped_column(Money(), default=same_as("amount"))
+    rate_date: Mapped[date] = mapped_column(Date, default=same_as("date"))
     date: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,6 +1,6 @@
 """Queries of recurring entries, set-based for the posting job."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedRepository, insert_for
+from core.currencies.repository import convert_column
 from core.models import Budget, Expense, Income, RecurringEntry, RecurringPosting, User
 from core.models.base import utcnow
 
@@ -98,13 +99,12 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
         return self._dialect == "postgresql"
 
     async def claim_and_post(
-        self, occurrences: list[tuple[int, date]]
+        self, occurrences: list[tuple[int, date]], created_at: datetime
     ) -> tuple[int, set[tuple[int, str]]]:
         """PostgreSQL: claim the occurrences and write their expenses and incomes in one
         statement per batch, copying amount, category and description inside the
         database; answers how many were claimed and the (user, lower-cased category)
         pairs spent in."""
-        created_at = utcnow()
         claimed = 0
         touched: set[tuple[int, str]] = set()
         for first in range(0, len(occurrences), _BATCH):
@@ -120,6 +120,34 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                 else:
                     touched.add((user_id, category))
         return claimed, touched
+
+    async def reprice_foreign(self, created_at: datetime) -> None:
+        """Entries just posted in another currency than their user's base are written at
+        par; re-express them at their dates' rates, per user (set-based, as a rebase)."""
+        for model in (Expense, Income):
+            table = cast(Table, model.__table__)
+            owners = (
+                select(model.user_id, User.currency)
+                .join(User, User.id == model.user_id)
+                .where(model.created_at == created_at, model.currency != User.currency)
+                .distinct()
+            )
+            for user_id, base in (await self.session.execute(owners)).all():
+                await convert_column(
+                    self.session,
+                    table,
+                    amount=table.c.amount,
+                    currency=table.c.currency,
+                    day=table.c.date,
+                    base=table.c.base_amount,
+                    rate_date=table.c.rate_date,
+                    base_currency=base,
+                    where=and_(
+                        table.c.user_id == user_id,
+                        table.c.created_at == created_at,
+                        table.c.currency != base,
+                    ),
+                )
 
     async def insert_entries(
         self, expenses: list[dict[str, Any]], incomes: list[dict[str, Any]]
@@ -205,15 +233,19 @@ _PG_POST = text(
     " ON CONFLICT (recurring_id, date) DO NOTHING"
     " RETURNING recurring_id, date"
     "), due AS ("
-    " SELECT r.user_id, r.kind, r.name, r.amount, r.description, c.date"
+    " SELECT r.user_id, r.kind, r.name, r.amount, r.currency, r.description, c.date"
     " FROM claimed AS c JOIN recurring_entries AS r ON r.id = c.recurring_id"
     "), spent AS ("
-    " INSERT INTO expenses (user_id, category, amount, date, description, created_at)"
-    " SELECT user_id, name, amount, date, description, :at FROM due WHERE kind = 'expense'"
+    " INSERT INTO expenses (user_id, category, amount, currency, base_amount, rate_date,"
+    " date, description, created_at)"
+    " SELECT user_id, name, amount, currency, amount, date, date, description, :at"
+    " FROM due WHERE kind = 'expense'"
     " RETURNING user_id, lower(category) AS category"
     "), earned AS ("
-    " INSERT INTO incomes (user_id, source, amount, date, description, created_at)"
-    " SELECT user_id, name, amount, date, description, :at FROM due WHERE kind = 'income'"
+    " INSERT INTO incomes (user_id, source, amount, currency, base_amount, rate_date,"
+    " date, description, created_at)"
+    " SELECT user_id, name, amount, currency, amount, date, date, description, :at"
+    " FROM due WHERE kind = 'income'"
     " RETURNING 1"
     ")"
     " SELECT DISTINCT user_id, category, CAST(NULL AS bigint) AS claimed FROM spent"

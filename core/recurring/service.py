@@ -258,10 +258,12 @@ async def _record(
 ) -> tuple[int, set[tuple[int, str]]]:
     """Claim the occurrences and write an expense or income for each one claimed; how
     many, and the (user, lower-cased category) pairs spent in."""
-    if repository.posts_in_one_statement:
-        return await repository.claim_and_post(run.occurrences)
-    claimed = await repository.claim(run.occurrences)
     created_at = utcnow()
+    if repository.posts_in_one_statement:
+        posted = await repository.claim_and_post(run.occurrences, created_at)
+        await repository.reprice_foreign(created_at)
+        return posted
+    claimed = await repository.claim(run.occurrences)
     touched: set[tuple[int, str]] = set()
     for recurring_id, day in run.occurrences:
         if (recurring_id, day) not in claimed:
@@ -270,6 +272,9 @@ async def _record(
         values = {
             "user_id": row.user_id,
             "amount": row.amount,
+            "currency": row.currency,
+            "base_amount": row.amount,  # at par here; reprice_foreign converts the others
+            "rate_date": day,
             "date": day,
             "description": row.description,
             "created_at": created_at,
@@ -280,6 +285,7 @@ async def _record(
         else:
             run.incomes.append({**values, "source": row.name})
     await repository.insert_entries(run.expenses, run.incomes)
+    await repository.reprice_foreign(created_at)
     return len(claimed), touched
 
 

@@ -13,11 +13,11 @@ class ReportRepository:
 
     async def totals(self, user_id: int, start: date, end: date) -> tuple[Decimal, Decimal]:
         """(income, expenses) over [start, end], in one round trip."""
-        zero = literal(Decimal(0), Expense.amount.type)
+        zero = literal(Decimal(0), Expense.base_amount.type)
 
         def total(model: type[Expense] | type[Income]) -> ScalarSelect[Decimal]:
             return (
-                select(func.coalesce(func.sum(model.amount), zero))
+                select(func.coalesce(func.sum(model.base_amount), zero))
                 .where(model.user_id == user_id, model.date >= start, model.date <= end)
                 .scalar_subquery()
             )
@@ -30,7 +30,7 @@ class ReportRepository:
     ) -> list[tuple[str, Decimal]]:
         """Spending per category (case-insensitive), largest first."""
         key = func.lower(Expense.category)
-        spent = func.sum(Expense.amount)
+        spent = func.sum(Expense.base_amount)
         query = (
             select(func.min(Expense.category), spent)
             .where(Expense.user_id == user_id, Expense.date >= start, Expense.date <= end)

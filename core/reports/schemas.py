@@ -20,6 +20,7 @@ class Summary(BaseModel):
 
     date_from: date = Field(serialization_alias="from")
     date_to: date = Field(serialization_alias="to")
+    currency: str  # the user's base currency: every total is in it
     total_income: Money
     total_expenses: Money
     net: Money

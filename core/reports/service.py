@@ -32,6 +32,7 @@ async def summary(
     return Summary(
         date_from=start,
         date_to=end,
+        currency=user.currency,
         total_income=income,
         total_expenses=spent,
         net=income - spent,

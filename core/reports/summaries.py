@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs.repository import JobsRepository
 from core.models import Expense, Income
+from core.money import shown
 from core.notifications.service import notify_many
 from core.periods import PERIOD_WORDS, previous_period_range
 from core.planning.periods import period_containing, previous_period
@@ -116,9 +117,9 @@ async def send_due(session: AsyncSession, now: datetime, period: str) -> int:
             continue  # nothing happened: no summary to send
         parts = [
             f"Your {noun} ({row.first.isoformat()} – {row.last.isoformat()}): "
-            f"spent {row.total:.2f} {row.currency} ({_change(row.total, row.previous)}), "
-            f"income {income:.2f} {row.currency}, "
-            f"net {income - row.total:.2f} {row.currency}."
+            f"spent {shown(row.total, row.currency)} ({_change(row.total, row.previous)}), "
+            f"income {shown(income, row.currency)}, "
+            f"net {shown(income - row.total, row.currency)}."
         ]
         if top.get(row.id):
             parts.append("Top: " + ", ".join(top[row.id]) + ".")

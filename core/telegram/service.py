@@ -46,6 +46,8 @@ class Recorded:
     amount: Decimal
     category: str
     day: str
+    currency: str = ""  # as entered; base_amount is the amount in the user's base
+    base_amount: Decimal | None = None
 
 
 async def new_link_code(session: AsyncSession, user: User) -> str:
@@ -271,6 +273,8 @@ def _recorded(entry: ChatEntry, obj: Expense | Income) -> Recorded:
         amount=obj.amount,
         category=obj.category if isinstance(obj, Expense) else obj.source,
         day=obj.date.isoformat(),
+        currency=obj.currency,
+        base_amount=obj.base_amount,
     )
 
 

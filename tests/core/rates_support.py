@@ -3,9 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import delete
+
 from core.currencies import repository as rates
 from core.currencies.ecb import DailyRate
 from core.db import Database
+from core.models import Rate
 
 FRIDAY = date(2024, 3, 8)
 THURSDAY = date(2024, 3, 7)
@@ -27,5 +30,15 @@ def known_rates() -> list[DailyRate]:
 
 
 async def seed_known_rates(database: Database) -> None:
+    """The known days replace whatever the kept rates table has for them (the
+    shipped history, loaded by an earlier test, differs from them)."""
+    await set_rates(database, known_rates())
+
+
+async def set_rates(database: Database, replacing: list[DailyRate]) -> None:
     async with database.session() as session:
-        await rates.add_rates(session, known_rates())
+        for daily in replacing:
+            await session.execute(
+                delete(Rate).where(Rate.currency == daily.currency, Rate.day == daily.day)
+            )
+        await rates.add_rates(session, replacing)
