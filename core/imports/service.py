@@ -28,6 +28,7 @@ from core.imports.statement import RowFailure, StatementRow
 from core.incomes.schemas import IncomeCreate
 from core.incomes.service import incomes
 from core.models import Import, User
+from core.money import check_minor_units
 from core.rules.service import Categorizer, categorizer
 
 FALLBACK_CATEGORY = "other"
@@ -156,6 +157,11 @@ def _entry_for(
                 "reason": f"currency: {currency} is not your currency {user_currency}",
             }
         )
+        return None
+    try:  # a row, not the whole import, fails on more decimals than its currency has
+        check_minor_units(abs(row.amount), currency)
+    except Invalid as error:
+        failed.append({"line": row.line, "reason": f"amount: {error.message}"})
         return None
     values: dict[str, Any] = {
         "amount": abs(row.amount),
