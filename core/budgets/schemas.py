@@ -1,5 +1,7 @@
 from typing import Literal
 
+from pydantic import StrictBool
+
 from core.money import Money, PositiveMoney
 from core.schemas import Name, OutSchema, Schema
 
@@ -10,14 +12,15 @@ class BudgetCreate(Schema):
     category: Name
     limit: PositiveMoney
     period: Period
-    rollover: bool = False  # carry what was left (or overspent) into the next period
+    # Strict: 0 or "no" is not a yes/no answer (the schema says boolean).
+    rollover: StrictBool = False  # carry what was left (or overspent) into the next period
 
 
 class BudgetUpdate(Schema):
     category: Name | None = None
     limit: PositiveMoney | None = None
     period: Period | None = None
-    rollover: bool | None = None
+    rollover: StrictBool | None = None
 
 
 class BudgetOut(OutSchema):

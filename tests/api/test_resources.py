@@ -213,3 +213,12 @@ async def test_money_is_exact_at_the_limits(client, alice):
 
         assert Decimal(created.json(parse_float=Decimal)["amount"]) == Decimal(amount)
         assert f'"amount":{Decimal(amount).normalize():f}' in created.text.replace(" ", "")
+
+
+@pytest.mark.parametrize("value", [0, 1, "no", "yes"])
+async def test_budget_rollover_is_a_strict_boolean(client, alice, value):
+    body = {"category": "food", "limit": 100, "period": "monthly", "rollover": value}
+    answer = await client.post("/api/budgets/", headers=alice, json=body)
+    assert answer.status_code == 422, answer.text
+    assert "rollover" in answer.text
+    assert (await client.get("/api/budgets/", headers=alice)).json() == []
