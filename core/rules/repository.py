@@ -7,6 +7,8 @@ from core.crud import OwnedRepository, Page, Paging, insert_for
 from core.models import MerchantCategory, Rule
 from core.models.base import utcnow
 
+MAX_POSITION = 2**31 - 1  # an INTEGER column on PostgreSQL
+
 
 class RuleRepository(OwnedRepository[Rule]):
     model = Rule
@@ -30,7 +32,8 @@ class RuleRepository(OwnedRepository[Rule]):
     async def next_position(self, user_id: int) -> int:
         query = select(func.max(Rule.position)).where(Rule.user_id == user_id)
         last = (await self.session.execute(query)).scalar_one_or_none()
-        return 0 if last is None else int(last) + 1
+        # Past the column's largest value, ties keep creation order (position, then id).
+        return 0 if last is None else min(int(last) + 1, MAX_POSITION)
 
 
 class LearningRepository:

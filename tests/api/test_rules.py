@@ -113,3 +113,13 @@ async def test_an_amount_patch_teaches_nothing(
     await post_file(client, alice, "b.csv", later.encode())
     expenses, _ = await everything(client, alice)
     assert {e["category"] for e in expenses if e["date"] >= "2024-02-01"} == {"other"}
+
+
+async def test_a_rule_after_one_at_the_largest_position_stays_there(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    last = await rule(client, alice, contains="a", category="x", position=2**31 - 1)
+    after = await rule(client, alice, contains="b", category="y")  # was a 500 on PostgreSQL
+    assert after["position"] == last["position"] == 2**31 - 1
+    listed = (await client.get("/api/rules/", headers=alice)).json()
+    assert [r["id"] for r in listed] == [last["id"], after["id"]]  # ties keep creation order
