@@ -101,14 +101,15 @@ async def get_bot(request: Request) -> "Bot":
     return bot
 
 
-async def get_dispatcher(request: Request, bot: Annotated["Bot", Depends(get_bot)]) -> "Dispatcher":
+async def get_webhook_target(request: Request) -> "tuple[Bot, Dispatcher] | None":
+    """The bot and its dispatcher when this process takes updates; None otherwise (the
+    webhook route then does not exist, as far as anyone can tell: 404, not 503)."""
+    bot: Bot | None = request.app.state.bot
     dispatcher: Dispatcher | None = request.app.state.dispatcher
-    if dispatcher is None:
-        raise ServiceUnavailable("telegram bot not configured")
-    return dispatcher
+    return None if bot is None or dispatcher is None else (bot, dispatcher)
 
 
 StoreDep = Annotated[DocumentStore, Depends(get_store)]
 GatewayDep = Annotated[PaymentGateway, Depends(get_gateway)]
 BotDep = Annotated["Bot", Depends(get_bot)]
-DispatcherDep = Annotated["Dispatcher", Depends(get_dispatcher)]
+WebhookTargetDep = Annotated["tuple[Bot, Dispatcher] | None", Depends(get_webhook_target)]

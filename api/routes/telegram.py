@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Request
 from pydantic import BaseModel
 
-from api.deps import BotDep, CurrentUser, DispatcherDep, SessionDep, SettingsDep
+from api.deps import BotDep, CurrentUser, SessionDep, SettingsDep, WebhookTargetDep
 from core.exceptions import BadRequest, Forbidden, ServiceUnavailable
 from core.telegram import service as chats
 
@@ -45,13 +45,12 @@ async def link(session: SessionDep, user: CurrentUser, bot: BotDep) -> LinkCode:
 async def webhook(
     request: Request,
     settings: SettingsDep,
-    bot: BotDep,
-    dispatcher: DispatcherDep,
+    target: WebhookTargetDep,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> Accepted:
     """Updates from Telegram, in webhook mode only: anyone could post forged ones otherwise."""
     expected = settings.telegram_webhook_secret
-    if not settings.telegram_webhook_url or bot is None or dispatcher is None:
+    if not settings.telegram_webhook_url or target is None:
         # Outside webhook mode the route does not exist, as far as anyone can tell.
         raise HTTPException(status_code=404, detail="Not Found")
     # Settings refuse webhook mode without a secret; the check never depends on one being set.
@@ -65,5 +64,6 @@ async def webhook(
         raise BadRequest("body is not JSON") from error
     if not isinstance(update, dict) or "update_id" not in update:
         raise BadRequest("not a Telegram update")
+    bot, dispatcher = target
     await dispatcher.feed_raw_update(bot, update)
     return Accepted(ok=True)

@@ -84,3 +84,11 @@ def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path):
             telegram_bot_token=TOKEN,
             telegram_webhook_url="https://finbot.example/api/telegram/webhook/",
         )
+
+
+async def test_without_a_bot_the_webhook_answers_404_not_503(client, telegram):
+    # An unconfigured optional part answers 503 elsewhere; this route does not exist at all.
+    answer = await client.post(
+        "/api/telegram/webhook/", json=telegram.message_update(4242, "/start")
+    )
+    assert answer.status_code == 404, answer.text
