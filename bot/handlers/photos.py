@@ -208,7 +208,15 @@ async def save_button(
     await query.answer()
     # The draft becomes the saved entry, with the usual re-file and Undo buttons.
     await query.message.edit_text(
-        texts.saved(recorded.kind, recorded.amount, user.currency, recorded.category, recorded.day),
+        texts.saved(
+            recorded.kind,
+            recorded.amount,
+            recorded.currency or user.currency,
+            recorded.category,
+            recorded.day,
+            recorded.base_amount,
+            user.currency,
+        ),
         reply_markup=after_entry(
             recorded.entry_id, recorded.kind, recorded.object_id, recorded.category, top
         ),

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.currencies import service as currencies
 from core.documents import service as documents
 from core.documents.repository import ReadingRepository
 from core.documents.schemas import ReadingLine, ReadingOut
@@ -136,27 +135,17 @@ async def expense_from(
     hints: CategoryHints,
     amount: Decimal | None = None,
 ) -> ExpenseCreate:
-    """The expense a read receipt stands for, in the user's currency.
-
-    `amount` is the person's correction, in their own currency. Otherwise the total,
-    converted at the receipt's date when the receipt is in another currency (the
-    original stays in the description); Invalid when there is no rate for it.
-    """
+    """The expense a read receipt stands for: its total in the receipt's own currency
+    (the expense service gives it a base amount at the receipt's date, Invalid when there
+    is no rate), or `amount`, the person's correction, in their own currency."""
     today = local_today(user.timezone)
     # A date in the future can only be a misread one: the receipt is from today then.
     day = reading.date if reading.date is not None and reading.date <= today else today
-    description = reading.merchant or ""
-    if amount is None:
-        amount = reading.total
-        if reading.currency != user.currency:
-            converted = await currencies.convert(
-                session, reading.total, reading.currency, user.currency, day
-            )
-            amount = converted.amount
-            description = f"{description} ({reading.total:.2f} {reading.currency})".strip()
+    currency = reading.currency if amount is None else user.currency
     return ExpenseCreate(
         category=category_for(reading.merchant, hints),
-        amount=amount,
+        amount=reading.total if amount is None else amount,
+        currency=currency,
         date=day,
-        description=description[:1000],
+        description=(reading.merchant or "")[:1000],
     )

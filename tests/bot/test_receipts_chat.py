@@ -173,7 +173,9 @@ async def test_the_receipt_of_the_expense_just_typed_is_attached_to_it(bot_app, 
     assert len(expense["document_ids"]) == 1
 
 
-async def test_a_receipt_in_another_currency_is_saved_converted_at_its_date(bot_app, telegram):
+async def test_a_receipt_in_another_currency_keeps_it_and_gets_its_dates_base_amount(
+    bot_app, telegram
+):
     client, _ = bot_app
     alice = await chat.linked_alice(client, telegram)
     me = await client.patch("/api/auth/me/", headers=alice, json={"currency": "USD"})
@@ -189,6 +191,7 @@ async def test_a_receipt_in_another_currency_is_saved_converted_at_its_date(bot_
         Decimal("0.01"), ROUND_HALF_UP
     )
     [saved] = await expenses_of(client, alice)
-    assert Decimal(str(saved["amount"])) == expected
-    assert saved["description"] == "FRESH FOODS (120.19 EUR)"
+    assert (Decimal(str(saved["amount"])), saved["currency"]) == (RECEIPT.total, "EUR")
+    assert Decimal(str(saved["base_amount"])) == expected
+    assert saved["description"] == "FRESH FOODS"
     assert saved["document_ids"] == [document_id]
