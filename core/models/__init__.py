@@ -2,6 +2,13 @@
 
 from core.models.base import Base
 from core.models.documents import Document
+from core.models.households import (
+    ExpenseShare,
+    Household,
+    HouseholdInvite,
+    HouseholdMember,
+    Settlement,
+)
 from core.models.imports import (
     ExpenseTag,
     Import,
@@ -27,8 +34,12 @@ __all__ = [
     "ChatEntry",
     "Document",
     "Expense",
+    "ExpenseShare",
     "ExpenseTag",
     "Goal",
+    "Household",
+    "HouseholdInvite",
+    "HouseholdMember",
     "Import",
     "ImportEntry",
     "Income",
@@ -41,6 +52,7 @@ __all__ = [
     "ProcessedEvent",
     "Rate",
     "ReceiptReading",
+    "Settlement",
     "RecurringEntry",
     "RecurringPosting",
     "Rule",

@@ -26,10 +26,15 @@ class Expense(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_expenses_user_date", "user_id", "date", "id"),
+        Index("ix_expenses_household_date", "household_id", "date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Shared with this household's members (SPEC section 8); None: the owner's alone.
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL")
+    )
     category: Mapped[str] = mapped_column(String(64))
     amount: Mapped[Decimal] = mapped_column(Money())
     # What was paid, as entered; base_amount is it in the user's base currency at
@@ -49,10 +54,15 @@ class Income(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_incomes_user_date", "user_id", "date", "id"),
+        Index("ix_incomes_household_date", "household_id", "date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Shared with this household's members (SPEC section 8); None: the owner's alone.
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL")
+    )
     source: Mapped[str] = mapped_column(String(64))
     amount: Mapped[Decimal] = mapped_column(Money())
     # What was paid, as entered; base_amount is it in the user's base currency at
@@ -73,10 +83,15 @@ class Budget(Base):
         CheckConstraint('"limit" > 0', name="limit_positive"),
         CheckConstraint("period IN ('daily', 'weekly', 'monthly', 'yearly')", name="period_known"),
         Index("ix_budgets_user", "user_id"),
+        Index("ix_budgets_household", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Shared with this household's members (SPEC section 8); None: the owner's alone.
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id", ondelete="SET NULL")
+    )
     category: Mapped[str] = mapped_column(String(64))
     limit: Mapped[Decimal] = mapped_column(Money())
     period: Mapped[str] = mapped_column(String(8))

@@ -20,6 +20,8 @@ class User(Base):
     # before the link are not replayed into the chat).
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     telegram_linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The linked person's @username as Telegram last showed it (`/settle @name 20`).
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
     weekly_summary: Mapped[bool] = mapped_column(default=True, server_default=true())
     monthly_summary: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Monthly budgets and safe-to-spend run from this day of the month (31: the last day).
