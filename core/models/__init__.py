@@ -52,10 +52,10 @@ __all__ = [
     "ProcessedEvent",
     "Rate",
     "ReceiptReading",
-    "Settlement",
     "RecurringEntry",
     "RecurringPosting",
     "Rule",
+    "Settlement",
     "TelegramLinkCode",
     "User",
 ]
