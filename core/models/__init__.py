@@ -5,6 +5,7 @@ from core.models.documents import Document
 from core.models.households import (
     ExpenseShare,
     Household,
+    HouseholdChatPost,
     HouseholdInvite,
     HouseholdMember,
     Settlement,
@@ -38,6 +39,7 @@ __all__ = [
     "ExpenseTag",
     "Goal",
     "Household",
+    "HouseholdChatPost",
     "HouseholdInvite",
     "HouseholdMember",
     "Import",

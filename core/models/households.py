@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
@@ -126,3 +127,25 @@ class Settlement(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HouseholdChatPost(Base):
+    """A message for a household's Telegram group (a shared budget's alert), once per
+    event: unique per household and dedupe key, delivered by the bot like a
+    notification is to a private chat."""
+
+    __tablename__ = "household_chat_posts"
+    __table_args__ = (
+        UniqueConstraint("household_id", "dedupe_key"),
+        Index("ix_household_chat_posts_undelivered", "delivered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivery_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_delivery_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

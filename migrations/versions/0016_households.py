@@ -146,6 +146,32 @@ def upgrade() -> None:
     )
     op.create_index("ix_settlements_household", "settlements", ["household_id", "id"])
 
+    op.create_table(
+        "household_chat_posts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=160), nullable=False),
+        sa.Column("created_at", core.models.base.UTCDateTime(), nullable=False),
+        sa.Column("delivered_at", core.models.base.UTCDateTime(), nullable=True),
+        sa.Column("delivery_attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("next_delivery_at", core.models.base.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["household_id"],
+            ["households.id"],
+            name=op.f("fk_household_chat_posts_household_id_households"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_household_chat_posts")),
+        sa.UniqueConstraint(
+            "household_id", "dedupe_key", name=op.f("uq_household_chat_posts_household_id_dedupe_key")
+        ),
+    )
+    op.create_index(
+        "ix_household_chat_posts_undelivered", "household_chat_posts", ["delivered_at"]
+    )
+
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table in SHARED_TABLES:
         if sqlite:
@@ -181,6 +207,8 @@ def downgrade() -> None:
         if op.get_bind().dialect.name != "sqlite":
             op.drop_constraint(f"fk_{table}_household_id_households", table, type_="foreignkey")
         op.drop_column(table, "household_id")
+    op.drop_index("ix_household_chat_posts_undelivered", table_name="household_chat_posts")
+    op.drop_table("household_chat_posts")
     op.drop_index("ix_settlements_household", table_name="settlements")
     op.drop_table("settlements")
     op.drop_table("expense_shares")
