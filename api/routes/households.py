@@ -23,6 +23,7 @@ from core.reports.service import household_summary
 from core.schemas import IsoDate
 
 router = APIRouter(prefix="/api/households", tags=["households"])
+# Paths take `{household_id:int}`: only digits match, so GET /join/ is a 405, not an id.
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -62,14 +63,14 @@ async def join(session: SessionDep, user: CurrentUser, body: JoinRequest) -> Hou
     return await households.household_out(session, household)
 
 
-@router.get("/{household_id}/", response_model=HouseholdOut, responses=NOT_FOUND)
+@router.get("/{household_id:int}/", response_model=HouseholdOut, responses=NOT_FOUND)
 async def get(session: SessionDep, user: CurrentUser, household_id: ObjectId) -> HouseholdOut:
     household = await households.get_household(session, user.id, household_id)
     return await households.household_out(session, household)
 
 
 @router.post(
-    "/{household_id}/invites/",
+    "/{household_id:int}/invites/",
     status_code=201,
     response_model=InviteOut,
     responses=NOT_FOUND,
@@ -82,7 +83,7 @@ async def invite(
 
 
 @router.delete(
-    "/{household_id}/members/{user_id}/",
+    "/{household_id:int}/members/{user_id}/",
     status_code=204,
     responses=NOT_FOUND,
     summary="Remove a member (the owner: anyone; a member: themself)",
@@ -108,7 +109,7 @@ async def shared_list(
     return json_answer(body, total=result.total)
 
 
-@router.get("/{household_id}/expenses/", response_model=list[ExpenseOut], responses=NOT_FOUND)
+@router.get("/{household_id:int}/expenses/", response_model=list[ExpenseOut], responses=NOT_FOUND)
 async def shared_expenses(
     session: SessionDep,
     user: CurrentUser,
@@ -119,7 +120,7 @@ async def shared_expenses(
     return await shared_list(expenses, session, user, household_id, page, filters)
 
 
-@router.get("/{household_id}/incomes/", response_model=list[IncomeOut], responses=NOT_FOUND)
+@router.get("/{household_id:int}/incomes/", response_model=list[IncomeOut], responses=NOT_FOUND)
 async def shared_incomes(
     session: SessionDep,
     user: CurrentUser,
@@ -130,7 +131,7 @@ async def shared_incomes(
     return await shared_list(incomes, session, user, household_id, page, filters)
 
 
-@router.get("/{household_id}/budgets/", response_model=list[BudgetOut], responses=NOT_FOUND)
+@router.get("/{household_id:int}/budgets/", response_model=list[BudgetOut], responses=NOT_FOUND)
 async def shared_budgets(
     session: SessionDep, user: CurrentUser, household_id: ObjectId, page: PagingDep
 ) -> Any:
@@ -138,7 +139,7 @@ async def shared_budgets(
 
 
 @router.get(
-    "/{household_id}/summary/",
+    "/{household_id:int}/summary/",
     response_model=HouseholdSummary,
     response_model_by_alias=True,
     responses=NOT_FOUND,
