@@ -248,3 +248,10 @@ async def test_shared_lists_page_filter_and_count_like_the_personal_ones(client,
     incomes = await client.get(f"{base}/incomes/", headers=alice)
     assert [i["source"] for i in incomes.json()] == ["pay"]
     assert incomes.headers["X-Total-Count"] == "1"
+
+
+async def test_an_invite_url_is_a_telegram_deep_link_when_the_bot_is_named(app, client, alice):
+    app.state.settings.telegram_bot_username = "@finbot_test_bot"
+    household = await new_household(client, alice)
+    body = (await client.post(f"/api/households/{household['id']}/invites/", headers=alice)).json()
+    assert body["url"] == f"https://t.me/finbot_test_bot?start=join-{body['code']}"
