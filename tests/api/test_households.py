@@ -255,3 +255,15 @@ async def test_an_invite_url_is_a_telegram_deep_link_when_the_bot_is_named(app, 
     household = await new_household(client, alice)
     body = (await client.post(f"/api/households/{household['id']}/invites/", headers=alice)).json()
     assert body["url"] == f"https://t.me/finbot_test_bot?start=join-{body['code']}"
+
+
+async def test_two_people_racing_for_one_code_one_gets_in(client, alice, bob):
+    import asyncio
+
+    carol = await make_user(client, "carol")
+    household = await new_household(client, alice)
+    code = await invite(client, alice, household["id"])
+    answers = await asyncio.gather(join(client, bob, code), join(client, carol, code))
+    assert sorted(a.status_code for a in answers) == [200, 422]
+    listed = (await client.get(f"/api/households/{household['id']}/", headers=alice)).json()
+    assert len(listed["members"]) == 2
