@@ -195,3 +195,41 @@ async def test_the_sweep_alerts_household_budgets_to_each_member_once(app, clien
     assert [p[:2] for p in await posts(app)] == [(household_id, alert)]
     assert await run_job("budget-sweep", db, None, now) == 0
     assert len(await notes(app)) == 2 and len(await posts(app)) == 1
+
+
+async def test_a_personal_expense_pays_nothing_for_households(app, client, alice, bob):
+    """The personal hot path keeps its statements when its owner shares a household
+    that has budgets in the same category."""
+    from sqlalchemy import event
+
+    engine = app.state.database.engine.sync_engine
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    await client.post(
+        "/api/budgets/", headers=alice, json={"category": "food", "limit": 100, "period": "monthly"}
+    )
+    await spend(client, alice, "1.00")  # warm: the first request loads what it caches
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await spend(client, alice, "1.00")
+        alone = len(statements)
+        household_id = await household_of_two(client, alice, bob)
+        shared_budget = await client.post(
+            "/api/budgets/",
+            headers=alice,  # hers, like the personal one: it counts only shared spending
+            json={
+                "category": "food",
+                "limit": 9,
+                "period": "monthly",
+                "household_id": household_id,
+            },
+        )
+        assert shared_budget.status_code == 201
+        statements.clear()
+        await spend(client, alice, "1.00")
+        assert len(statements) == alone
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
