@@ -20,6 +20,7 @@ from core.incomes.schemas import IncomeCreate
 from core.incomes.service import IncomeService, incomes
 from core.models import ChatEntry, Expense, Goal, Income, TelegramLinkCode, User
 from core.models.base import utcnow
+from core.money import in_minor_units, shown
 from core.rules.service import category_for
 from core.telegram.repository import TelegramRepository
 
@@ -209,7 +210,13 @@ async def describe(session: AsyncSession, user: User, entry: ChatEntry) -> str |
     except NotFound:
         return None
     label = obj.category if isinstance(obj, Expense) else obj.source
-    return f"{entry.kind} of {obj.amount:.2f} ({label})"
+    # The base currency goes without saying; another one is named.
+    amount = (
+        in_minor_units(obj.amount, obj.currency)
+        if obj.currency == user.currency
+        else shown(obj.amount, obj.currency)
+    )
+    return f"{entry.kind} of {amount} ({label})"
 
 
 async def forget(session: AsyncSession, user: User, chat_id: int, entry_id: int) -> str | None:
