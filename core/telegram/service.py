@@ -136,18 +136,7 @@ async def record(
     message_id: int | None = None,
 ) -> Recorded:
     """Record an entry typed in the chat, remembered for /undo, the buttons and edits."""
-    return await _record(
-        session, user, chat_id, await _filed_by_rules(session, user, entry), message_id
-    )
-
-
-async def _record(
-    session: AsyncSession,
-    user: User,
-    chat_id: int,
-    entry: ExpenseCreate | IncomeCreate,
-    message_id: int | None,
-) -> Recorded:
+    entry = await _filed_by_rules(session, user, entry)
     obj = await _create(session, user, entry)
     chat_entry = ChatEntry(
         chat_id=chat_id,
@@ -179,19 +168,19 @@ async def record_for_message(
     in line after that (an edit of the message, a retried update, a second tap on the
     same reading), so one message never makes two entries. An edited message is filed
     by the person's rules and learning as a new one is."""
-    entry = await _filed_by_rules(session, user, entry)
     repository = TelegramRepository(session)
     existing = await repository.entry_for_message(chat_id, message_id)
     if existing is not None and existing.user_id != user.id:
         raise NotFound("entry")  # made under the account this chat was linked to before
     if existing is None:
-        return Revised(await _record(session, user, chat_id, entry, message_id), "created")
+        return Revised(await record(session, user, chat_id, entry, message_id), "created")
     try:
         old = await _service(existing.kind).get(session, user, existing.object_id)
     except NotFound:  # deleted elsewhere (the app): the message makes it again
         await repository.remove_entry(existing)
         await session.flush()
-        return Revised(await _record(session, user, chat_id, entry, message_id), "created")
+        return Revised(await record(session, user, chat_id, entry, message_id), "created")
+    entry = await _filed_by_rules(session, user, entry)
     if existing.kind != _kind(entry):  # "+20 refund" fixed to "20 refund": other table
         await _service(existing.kind).delete(session, user, existing.object_id)
         obj = await _create(session, user, entry)
