@@ -150,3 +150,55 @@ async def _carried(session: AsyncSession, rows: list[Any], now: datetime) -> dic
     for (tz, pay_day), ids in groups.items():
         carried.update(await repository.carried(ids, local_today(tz, now), pay_day))
     return carried
+
+
+async def check_budgets_on_days(session: AsyncSession, spent_on: set[tuple[int, date]]) -> int:
+    """After many entries written at once (the recurring job, whose clock may be moved
+    and which catches up past days): check each (budget id, day spent on) in the period
+    holding that day, as of the last such day of the period, as check_budgets would
+    have on that day; set-based, with the budgets locked first as in check_category.
+    How many alerts were made."""
+    if not spent_on:
+        return 0
+    repository = BudgetRepository(session)
+    budgets = {row.id: row for row in await repository.lock_with_owner({b for b, _ in spent_on})}
+    last_day: dict[tuple[int, date], date] = {}
+    for budget_id, day in spent_on:
+        row = budgets.get(budget_id)
+        if row is None:  # deleted meanwhile
+            continue
+        key = (budget_id, period_containing(day, row.pay_day, row.period)[0])
+        last_day[key] = max(day, last_day.get(key, day))
+    groups: dict[tuple[date, int], list[int]] = {}
+    for (budget_id, _), day in last_day.items():
+        groups.setdefault((day, budgets[budget_id].pay_day), []).append(budget_id)
+    alerts: list[tuple[Any, str, str]] = []
+    for (today, pay_day), ids in groups.items():
+        spent = await repository.spent(ids, today, pay_day)
+        rolling = [budget_id for budget_id in ids if budgets[budget_id].rollover]
+        carried = await repository.carried(rolling, today, pay_day)
+        for budget_id in ids:
+            row = budgets[budget_id]
+            limit = row.limit + carried.get(budget_id, Decimal(0))
+            period = period_containing(today, pay_day, row.period)
+            message = alert_message(row.category, limit, row.period, spent[budget_id], row.currency)
+            alerts.extend(
+                (row, message, alert_key(budget_id, period[0], threshold))
+                for threshold in THRESHOLDS
+                if spent[budget_id] * 100 >= limit * threshold
+            )
+            run_out = pace_run_out_day(today, period, limit, spent[budget_id])
+            if run_out is not None:
+                pace = pace_message(row.category, run_out)
+                alerts.append((row, pace, pace_key(budget_id, period[0])))
+    existing = await NotificationRepository(session).existing_keys(
+        [(row.user_id, key) for row, _, key in alerts]
+    )
+    return await notify_many(
+        session,
+        [
+            {"user_id": row.user_id, "kind": "budget", "message": message, "dedupe_key": key}
+            for row, message, key in alerts
+            if (row.user_id, key) not in existing
+        ],
+    )

@@ -11,14 +11,16 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.budgets.alerts import check_category
-from core.budgets.alerts import sweep as budget_sweep
+from core.budgets.alerts import check_budgets_on_days
 from core.crud import OwnedService
+from core.currencies.service import ensure_rates_loaded
+from core.db import Database
 from core.exceptions import Invalid
 from core.jobs.repository import JobsRepository
 from core.models import RecurringEntry, User
@@ -31,8 +33,6 @@ from core.recurring.schemas import RecurringCreate, RecurringOut
 
 ONE_DAY = timedelta(days=1)
 _DAY_PARTS = frozenset({"BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"})
-# Above this many (user, category) pairs one set-based sweep beats a check per pair.
-PER_CATEGORY_CHECKS = 50
 
 
 def wake_on(
@@ -144,11 +144,9 @@ recurring = RecurringService()
 
 @dataclass
 class _Run:
-    expenses: list[dict[str, Any]]
-    incomes: list[dict[str, Any]]
-    reminders: list[dict[str, object]]
-    schedules: list[dict[str, Any]]
     occurrences: list[tuple[int, date]]
+    reminders: list[dict[str, object]]
+    schedules: list[tuple[int, date | None, date | None, date | None]]
 
 
 def reminder_key(recurring_id: int, day: date) -> str:
@@ -160,53 +158,62 @@ def reminder_message(name: str, description: str, amount: Decimal, currency: str
     return f"Reminder: {what} ({amount:.2f} {currency}) is due on {day.day} {day:%b %Y}."
 
 
-def _due_and_next(
-    row: Any, today: date, memo: dict[tuple[Any, ...], Any]
-) -> tuple[list[date], date | None]:
-    """The occurrences from row.next_date through `today`, and the one after today.
+Memo = dict[tuple[Any, ...], tuple[list[date], date | None]]
 
-    dateutil costs ~80 µs a question, too much for 100,000 entries a run. A rule
-    without COUNT and INTERVAL has the same occurrences whatever its start, but for the
-    day, month and weekday a rule without BY-day parts takes from the start; so entries
-    sharing those ask once (the start and the end bound are applied per entry).
-    """
-    parts = parse_rule(row.rrule).parts
+
+@lru_cache(maxsize=4096)
+def _sharing(rule: str) -> tuple[bool, bool]:
+    """(whether entries with this rule may share answers, whether they take the day,
+    month and weekday from their start). dateutil costs ~80 µs a question, too much for
+    100,000 entries a run. A rule without COUNT and INTERVAL has the same occurrences
+    whatever its start, but a rule without BY-day parts takes those from the start; so
+    entries sharing them ask once (the start and the end bound are applied per entry)."""
+    parts = parse_rule(rule).parts
     shared = "COUNT" not in parts and parts.get("INTERVAL", "1") == "1"
-    start: date = row.start
-    # Only rules without BY-day parts take anything from the start.
-    anchor = (start.month, start.day, start.weekday()) if _DAY_PARTS.isdisjoint(parts) else ()
-    key = (row.rrule, row.next_date, today, *anchor)
-    if not shared or key not in memo:
-        schedule = compile_rule(row.rrule, start, None if shared else row.end)
-        found = (schedule.occurrences(row.next_date, today), schedule.next_date(today + ONE_DAY))
-        if not shared:
-            return found
+    return shared, _DAY_PARTS.isdisjoint(parts)
+
+
+def _due_and_next(
+    rule: str,
+    start: date,
+    end: date | None,
+    next_date: date,
+    today: date,
+    memo: Memo,
+) -> tuple[list[date], date | None]:
+    """The occurrences from next_date through `today`, and the one after today."""
+    shared, from_start = _sharing(rule)
+    if not shared:
+        schedule = compile_rule(rule, start, end)
+        return schedule.occurrences(next_date, today), schedule.next_date(today + ONE_DAY)
+    anchor = (start.month, start.day, start.weekday()) if from_start else ()
+    key = (rule, next_date, today, *anchor)
+    found = memo.get(key)
+    if found is None:
+        schedule = compile_rule(rule, start)
+        found = (schedule.occurrences(next_date, today), schedule.next_date(today + ONE_DAY))
         memo[key] = found
-    days, following = memo[key]
-    if row.end is not None:
-        days = [day for day in days if day <= row.end]
-        if following is not None and following > row.end:
+    days, following = found
+    if end is not None:
+        days = [day for day in days if day <= end]
+        if following is not None and following > end:
             following = None
     return days, following
 
 
-def _plan(
-    rows: list[Any], today_by_timezone: dict[str, date]
-) -> tuple[_Run, dict[tuple[int, date], Any]]:
-    """What to post, remind and store for the selected rows: pure calendar work."""
-    run = _Run([], [], [], [], [])
-    rows_by_occurrence: dict[tuple[int, date], Any] = {}
-    memo: dict[tuple[Any, ...], Any] = {}
+def _plan(rows: list[Any], today_by_timezone: dict[str, date], memo: Memo) -> _Run:
+    """What to post, remind and store for the selected rows: pure calendar work.
+    `memo` holds the answers entries share (see _sharing), across a run's batches."""
+    run = _Run([], [], [])
     for row in rows:
-        today = today_by_timezone[row.timezone]
-        next_date, reminded_for = row.next_date, row.reminded_for
+        # Unpacked once: a Row's attribute access costs more than the calendar here.
+        (key, user_id, _, name, amount, currency, description, rule, start, end, remind,
+         next_date, reminded_for, timezone, _) = row  # fmt: skip
+        today = today_by_timezone[timezone]
         if next_date is not None and next_date <= today:
             # Catch-up: everything from the first unposted occurrence through today.
-            days, next_date = _due_and_next(row, today, memo)
-            for day in days:
-                run.occurrences.append((row.id, day))
-                rows_by_occurrence[(row.id, day)] = row
-        remind = row.remind_days_before
+            days, next_date = _due_and_next(rule, start, end, next_date, today, memo)
+            run.occurrences.extend((key, day) for day in days)
         if (
             remind
             and next_date is not None
@@ -215,95 +222,130 @@ def _plan(
         ):
             run.reminders.append(
                 {
-                    "user_id": row.user_id,
+                    "user_id": user_id,
                     "kind": "bill",
-                    "message": reminder_message(
-                        row.name, row.description, row.amount, row.currency, next_date
-                    ),
-                    "dedupe_key": reminder_key(row.id, next_date),
+                    "message": reminder_message(name, description, amount, currency, next_date),
+                    "dedupe_key": reminder_key(key, next_date),
                 }
             )
             reminded_for = next_date
         run.schedules.append(
-            {
-                "key": row.id,
-                "next_date": next_date,
-                "reminded_for": reminded_for,
-                "wake_on": wake_on(next_date, remind, reminded_for),
-            }
+            (key, next_date, reminded_for, wake_on(next_date, remind, reminded_for))
         )
-    return run, rows_by_occurrence
+    return run
 
 
-async def post_due(session: AsyncSession, now: datetime) -> int:
+# Entries per transaction: a crash loses at most one batch's work, which the next run
+# does again (the unique key keeps it once), and alerts and reminders commit with it.
+BATCH = 5000
+# Transactions at once on PostgreSQL (SKIP LOCKED gives each its own entries); SQLite
+# has one writer.
+WORKERS = 2
+
+
+async def post_due(database: Database, now: datetime, batch: int = BATCH) -> int:
     """Post every occurrence due by each user's local today (catching up missed ones) and
-    send the bill reminders due; how many entries and reminders were made."""
-    repository = RecurringRepository(session)
-    today_by_timezone = {
-        tz: local_today(tz, now) for tz in await JobsRepository(session).timezones()
-    }
-    rows = await repository.due(today_by_timezone)
-    if not rows:
+    send the bill reminders due, in batches of entries, each its own transaction; how
+    many entries and reminders were made."""
+    async with database.session() as session:
+        timezones = await JobsRepository(session).timezones()
+    today_by_timezone = {tz: local_today(tz, now) for tz in timezones}
+    if not today_by_timezone:
         return 0
-    run, rows_by_occurrence = _plan(rows, today_by_timezone)
-    posted, touched = await _record(repository, run, rows_by_occurrence)
-    await _alert_budgets(session, repository, touched, now)
+    workers = 1 if database.is_sqlite else WORKERS
+    memo: Memo = {}  # shared by the workers: one thread, and the answers depend on the key only
+    async with asyncio.TaskGroup() as group:
+        tasks = [
+            group.create_task(_post_batches(database, today_by_timezone, batch, memo))
+            for _ in range(workers)
+        ]
+    return sum(task.result() for task in tasks)
+
+
+async def _post_batches(
+    database: Database, today_by_timezone: dict[str, date], size: int, memo: Memo
+) -> int:
+    made = 0
+    after_id = 0  # by id: each batch starts past the last, so the loop ends
+    while True:
+        async with database.session() as session:
+            repository = RecurringRepository(session)
+            rows = await repository.due(today_by_timezone, after_id, size)
+            if not rows:
+                return made
+            after_id = rows[-1].id
+            made += await _post_batch(
+                session, repository, _plan(rows, today_by_timezone, memo), rows
+            )
+
+
+async def _post_batch(
+    session: AsyncSession,
+    repository: RecurringRepository,
+    run: _Run,
+    rows: list[Any],
+) -> int:
+    posted, spent_on = await _record(repository, run, rows)
+    await check_budgets_on_days(session, spent_on)
     reminded = await notify_many(session, run.reminders)
     await repository.set_schedules(run.schedules)
     return posted + reminded
 
 
 async def _record(
-    repository: RecurringRepository, run: _Run, rows_by_occurrence: dict[tuple[int, date], Any]
-) -> tuple[int, set[tuple[int, str]]]:
+    repository: RecurringRepository, run: _Run, rows: list[Any]
+) -> tuple[int, set[tuple[int, date]]]:
     """Claim the occurrences and write an expense or income for each one claimed; how
-    many, and the (user, lower-cased category) pairs spent in."""
+    many, and the (budget id, date) pairs of the budgets the expenses count in."""
     created_at = utcnow()
+    by_id = {row.id: row for row in rows}
     if repository.posts_in_one_statement:
-        posted = await repository.claim_and_post(run.occurrences, created_at)
-        await repository.reprice_foreign(created_at)
-        return posted
+        posted, spent_on = await repository.claim_and_post(run.occurrences, created_at)
+        await _reprice(repository, created_at, run.occurrences, by_id)
+        return posted, spent_on
     claimed = await repository.claim(run.occurrences)
-    touched: set[tuple[int, str]] = set()
+    expenses: list[dict[str, Any]] = []
+    incomes: list[dict[str, Any]] = []
+    spent: set[tuple[int, str, date]] = set()
     for recurring_id, day in run.occurrences:
         if (recurring_id, day) not in claimed:
             continue  # another run recorded it
-        row = rows_by_occurrence[(recurring_id, day)]
+        row = by_id[recurring_id]
         values = {
             "user_id": row.user_id,
             "amount": row.amount,
             "currency": row.currency,
-            "base_amount": row.amount,  # at par here; reprice_foreign converts the others
+            "base_amount": row.amount,  # at par here; _reprice converts the others
             "rate_date": day,
             "date": day,
             "description": row.description,
             "created_at": created_at,
         }
         if row.kind == "expense":
-            run.expenses.append({**values, "category": row.name})
-            touched.add((row.user_id, row.name.lower()))
+            expenses.append({**values, "category": row.name})
+            spent.add((row.user_id, row.name.lower(), day))
         else:
-            run.incomes.append({**values, "source": row.name})
-    await repository.insert_entries(run.expenses, run.incomes)
-    await repository.reprice_foreign(created_at)
-    return len(claimed), touched
+            incomes.append({**values, "source": row.name})
+    await repository.insert_entries(expenses, incomes)
+    await _reprice(repository, created_at, sorted(claimed), by_id)
+    return len(claimed), await repository.budgets_spent_in(spent)
 
 
-async def _alert_budgets(
-    session: AsyncSession,
+async def _reprice(
     repository: RecurringRepository,
-    touched: set[tuple[int, str]],
-    now: datetime,
+    created_at: datetime,
+    occurrences: list[tuple[int, date]],
+    by_id: dict[int, Any],
 ) -> None:
-    """The expense service's budget alerts for the categories posted to that have a
-    budget: per category when they are few, else the budget sweep's one set-based pass
-    (the same thresholds and once-per-period keys)."""
-    if len(touched) > PER_CATEGORY_CHECKS:
-        await budget_sweep(session, now)
-        return
-    watched = await repository.watched(touched)
-    if not watched:
-        return
-    users = {user.id: user for user in await repository.users(sorted({u for u, _ in watched}))}
-    for user_id, category in sorted(watched):
-        await check_category(session, users[user_id], category)
+    """Re-express the entries just posted in a foreign currency at their dates' rates."""
+    foreign: dict[str, tuple[set[int], date, date]] = {}
+    for recurring_id, day in occurrences:
+        row = by_id[recurring_id]
+        if row.currency == row.base_currency:
+            continue
+        users, first, last = foreign.get(row.base_currency, (set(), day, day))
+        users.add(row.user_id)
+        foreign[row.base_currency] = (users, min(first, day), max(last, day))
+    if foreign:
+        await ensure_rates_loaded(repository.session)  # zero-config, as entries do
+        await repository.reprice_foreign(created_at, foreign)
