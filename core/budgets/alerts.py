@@ -152,26 +152,26 @@ async def _carried(session: AsyncSession, rows: list[Any], now: datetime) -> dic
     return carried
 
 
-async def check_budgets_on_days(session: AsyncSession, spent_on: set[tuple[int, date]]) -> int:
+async def check_budgets_on_days(
+    session: AsyncSession, spent_on: set[tuple[int, date]], now: datetime
+) -> int:
     """After many entries written at once (the recurring job, whose clock may be moved
-    and which catches up past days): check each (budget id, day spent on) in the period
-    holding that day, as of the last such day of the period, as check_budgets would
-    have on that day; set-based, with the budgets locked first as in check_category.
-    How many alerts were made."""
+    and which catches up missed days): check each budget in the period of each day it
+    was spent on, as of `now`'s local day or, for a period already over, its last day;
+    set-based, the budgets locked first as in check_category. How many alerts were made."""
     if not spent_on:
         return 0
     repository = BudgetRepository(session)
     budgets = {row.id: row for row in await repository.lock_with_owner({b for b, _ in spent_on})}
-    last_day: dict[tuple[int, date], date] = {}
+    as_of: dict[tuple[int, date], date] = {}
     for budget_id, day in spent_on:
         row = budgets.get(budget_id)
-        if row is None:  # deleted meanwhile
-            continue
-        key = (budget_id, period_containing(day, row.pay_day, row.period)[0])
-        last_day[key] = max(day, last_day.get(key, day))
+        if row is not None:  # else deleted meanwhile
+            first, last = period_containing(day, row.pay_day, row.period)
+            as_of[(budget_id, first)] = min(last, local_today(row.timezone, now))
     groups: dict[tuple[date, int], list[int]] = {}
-    for (budget_id, _), day in last_day.items():
-        groups.setdefault((day, budgets[budget_id].pay_day), []).append(budget_id)
+    for (budget_id, _), today in as_of.items():
+        groups.setdefault((today, budgets[budget_id].pay_day), []).append(budget_id)
     alerts: list[tuple[Any, str, str]] = []
     for (today, pay_day), ids in groups.items():
         spent = await repository.spent(ids, today, pay_day)

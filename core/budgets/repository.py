@@ -24,7 +24,7 @@ class BudgetRepository(OwnedRepository[Budget]):
 
     async def lock_with_owner(self, budget_ids: set[int]) -> list[Row[Any]]:
         """These budgets (id, user_id, category, limit, period, rollover, with their
-        user's pay_day and currency), locked in id order: concurrent checks take turns."""
+        user's pay_day, currency and timezone), locked in id order: concurrent checks take turns."""
         found: list[Row[Any]] = []
         ordered = sorted(budget_ids)
         for first in range(0, len(ordered), _BATCH):
@@ -38,6 +38,7 @@ class BudgetRepository(OwnedRepository[Budget]):
                     Budget.rollover,
                     User.pay_day,
                     User.currency,
+                    User.timezone,
                 )
                 .join(User, User.id == Budget.user_id)
                 .where(Budget.id.in_(ordered[first : first + _BATCH]))

@@ -243,6 +243,16 @@ BATCH = 5000
 WORKERS = 2
 
 
+@dataclass
+class _Posting:
+    """One run of the job: its clock, each timezone's local today, shared answers."""
+
+    now: datetime
+    today_by_timezone: dict[str, date]
+    batch: int
+    memo: Memo
+
+
 async def post_due(database: Database, now: datetime, batch: int = BATCH) -> int:
     """Post every occurrence due by each user's local today (catching up missed ones) and
     send the bill reminders due, in batches of entries, each its own transaction; how
@@ -252,41 +262,33 @@ async def post_due(database: Database, now: datetime, batch: int = BATCH) -> int
     today_by_timezone = {tz: local_today(tz, now) for tz in timezones}
     if not today_by_timezone:
         return 0
+    # The memo is shared by the workers: they run in one thread.
+    posting = _Posting(now, today_by_timezone, batch, {})
     workers = 1 if database.is_sqlite else WORKERS
-    memo: Memo = {}  # shared by the workers: one thread, and the answers depend on the key only
     async with asyncio.TaskGroup() as group:
-        tasks = [
-            group.create_task(_post_batches(database, today_by_timezone, batch, memo))
-            for _ in range(workers)
-        ]
+        tasks = [group.create_task(_post_batches(database, posting)) for _ in range(workers)]
     return sum(task.result() for task in tasks)
 
 
-async def _post_batches(
-    database: Database, today_by_timezone: dict[str, date], size: int, memo: Memo
-) -> int:
+async def _post_batches(database: Database, posting: _Posting) -> int:
     made = 0
     after_id = 0  # by id: each batch starts past the last, so the loop ends
     while True:
         async with database.session() as session:
             repository = RecurringRepository(session)
-            rows = await repository.due(today_by_timezone, after_id, size)
+            rows = await repository.due(posting.today_by_timezone, after_id, posting.batch)
             if not rows:
                 return made
             after_id = rows[-1].id
-            made += await _post_batch(
-                session, repository, _plan(rows, today_by_timezone, memo), rows
-            )
+            made += await _post_batch(session, repository, posting, rows)
 
 
 async def _post_batch(
-    session: AsyncSession,
-    repository: RecurringRepository,
-    run: _Run,
-    rows: list[Any],
+    session: AsyncSession, repository: RecurringRepository, posting: _Posting, rows: list[Any]
 ) -> int:
+    run = _plan(rows, posting.today_by_timezone, posting.memo)
     posted, spent_on = await _record(repository, run, rows)
-    await check_budgets_on_days(session, spent_on)
+    await check_budgets_on_days(session, spent_on, posting.now)
     reminded = await notify_many(session, run.reminders)
     await repository.set_schedules(run.schedules)
     return posted + reminded
