@@ -3,6 +3,7 @@ pace alert (SPEC 7) once per period."""
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -163,12 +164,15 @@ async def check_budgets_on_days(
         return 0
     repository = BudgetRepository(session)
     budgets = {row.id: row for row in await repository.lock_with_owner({b for b, _ in spent_on})}
+    # Tens of thousands of rows share a few days, pay days and timezones: computed once.
+    periods = cache(period_containing)
+    today_in = cache(partial(local_today, now=now))
     as_of: dict[tuple[int, date], date] = {}
     for budget_id, day in spent_on:
         row = budgets.get(budget_id)
         if row is not None:  # else deleted meanwhile
-            first, last = period_containing(day, row.pay_day, row.period)
-            as_of[(budget_id, first)] = min(last, local_today(row.timezone, now))
+            first, last = periods(day, row.pay_day, row.period)
+            as_of[(budget_id, first)] = min(last, today_in(row.timezone))
     groups: dict[tuple[date, int], list[int]] = {}
     for (budget_id, _), today in as_of.items():
         groups.setdefault((today, budgets[budget_id].pay_day), []).append(budget_id)
@@ -178,16 +182,14 @@ async def check_budgets_on_days(
         rolling = [budget_id for budget_id in ids if budgets[budget_id].rollover]
         carried = await repository.carried(rolling, today, pay_day)
         for budget_id in ids:
-            row = budgets[budget_id]
+            row, total = budgets[budget_id], spent[budget_id]
             limit = row.limit + carried.get(budget_id, Decimal(0))
-            period = period_containing(today, pay_day, row.period)
-            message = alert_message(row.category, limit, row.period, spent[budget_id], row.currency)
-            alerts.extend(
-                (row, message, alert_key(budget_id, period[0], threshold))
-                for threshold in THRESHOLDS
-                if spent[budget_id] * 100 >= limit * threshold
-            )
-            run_out = pace_run_out_day(today, period, limit, spent[budget_id])
+            period = periods(today, pay_day, row.period)
+            crossed = [t for t in THRESHOLDS if total * 100 >= limit * t]
+            if crossed:
+                message = alert_message(row.category, limit, row.period, total, row.currency)
+                alerts.extend((row, message, alert_key(budget_id, period[0], t)) for t in crossed)
+            run_out = pace_run_out_day(today, period, limit, total)
             if run_out is not None:
                 pace = pace_message(row.category, run_out)
                 alerts.append((row, pace, pace_key(budget_id, period[0])))

@@ -26,14 +26,11 @@ from core.currencies.repository import convert_column, currency_without_rate
 from core.models import Budget, Expense, Income, RecurringEntry, RecurringPosting, User
 from core.models.base import utcnow
 
+# What planning needs, no more: decoding 100,000 amounts costs more than the calendar.
 _DUE_COLUMNS = (
     RecurringEntry.id,
     RecurringEntry.user_id,
-    RecurringEntry.kind,
-    RecurringEntry.name,
-    RecurringEntry.amount,
     RecurringEntry.currency,
-    RecurringEntry.description,
     RecurringEntry.rrule,
     RecurringEntry.start,
     RecurringEntry.end,
@@ -87,6 +84,26 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
             query = query.with_for_update(of=RecurringEntry, skip_locked=True)
         result: Any = await self.session.execute(query)
         return list(result.all())
+
+    async def details(self, ids: set[int]) -> dict[int, Row[Any]]:
+        """id -> (user_id, kind, name, amount, currency, description) of these entries."""
+        columns = (
+            RecurringEntry.id,
+            RecurringEntry.user_id,
+            RecurringEntry.kind,
+            RecurringEntry.name,
+            RecurringEntry.amount,
+            RecurringEntry.currency,
+            RecurringEntry.description,
+        )
+        ordered = sorted(ids)
+        found: dict[int, Row[Any]] = {}
+        for first in range(0, len(ordered), _BATCH):
+            chunk = ordered[first : first + _BATCH]
+            query = select(*columns).where(RecurringEntry.id.in_(chunk))
+            result: Any = await self.session.execute(query)
+            found.update((row.id, row) for row in result)
+        return found
 
     async def claim(self, occurrences: list[tuple[int, date]]) -> set[tuple[int, date]]:
         """Record these (recurring_id, date) occurrences; answers those that were new.

@@ -145,8 +145,10 @@ recurring = RecurringService()
 @dataclass
 class _Run:
     occurrences: list[tuple[int, date]]
-    reminders: list[dict[str, object]]
+    reminders: list[tuple[int, int, date]]  # (entry id, user id, the day it is due)
     schedules: list[tuple[int, date | None, date | None, date | None]]
+    # Base currency -> (users, first and last day) of occurrences in another currency.
+    foreign: dict[str, tuple[set[int], date, date]]
 
 
 def reminder_key(recurring_id: int, day: date) -> str:
@@ -204,30 +206,27 @@ def _due_and_next(
 def _plan(rows: list[Any], today_by_timezone: dict[str, date], memo: Memo) -> _Run:
     """What to post, remind and store for the selected rows: pure calendar work.
     `memo` holds the answers entries share (see _sharing), across a run's batches."""
-    run = _Run([], [], [])
+    run = _Run([], [], [], {})
     for row in rows:
         # Unpacked once: a Row's attribute access costs more than the calendar here.
-        (key, user_id, _, name, amount, currency, description, rule, start, end, remind,
-         next_date, reminded_for, timezone, _) = row  # fmt: skip
+        (key, user_id, currency, rule, start, end, remind, next_date, reminded_for, timezone,
+         base_currency) = row  # fmt: skip
         today = today_by_timezone[timezone]
         if next_date is not None and next_date <= today:
             # Catch-up: everything from the first unposted occurrence through today.
             days, next_date = _due_and_next(rule, start, end, next_date, today, memo)
             run.occurrences.extend((key, day) for day in days)
+            if days and currency != base_currency:
+                users, first, last = run.foreign.get(base_currency, (set(), days[0], today))
+                users.add(user_id)
+                run.foreign[base_currency] = (users, min(first, days[0]), last)
         if (
             remind
             and next_date is not None
             and reminded_for != next_date
             and next_date - timedelta(days=remind) <= today
         ):
-            run.reminders.append(
-                {
-                    "user_id": user_id,
-                    "kind": "bill",
-                    "message": reminder_message(name, description, amount, currency, next_date),
-                    "dedupe_key": reminder_key(key, next_date),
-                }
-            )
+            run.reminders.append((key, user_id, next_date))
             reminded_for = next_date
         run.schedules.append(
             (key, next_date, reminded_for, wake_on(next_date, remind, reminded_for))
@@ -287,67 +286,67 @@ async def _post_batch(
     session: AsyncSession, repository: RecurringRepository, posting: _Posting, rows: list[Any]
 ) -> int:
     run = _plan(rows, posting.today_by_timezone, posting.memo)
-    posted, spent_on = await _record(repository, run, rows)
+    posted, spent_on = await _record(repository, run)
     await check_budgets_on_days(session, spent_on, posting.now)
-    reminded = await notify_many(session, run.reminders)
+    reminded = await _remind(repository, run.reminders)
     await repository.set_schedules(run.schedules)
     return posted + reminded
 
 
-async def _record(
-    repository: RecurringRepository, run: _Run, rows: list[Any]
-) -> tuple[int, set[tuple[int, date]]]:
+async def _remind(repository: RecurringRepository, due: list[tuple[int, int, date]]) -> int:
+    if not due:
+        return 0
+    entries = await repository.details({recurring_id for recurring_id, _, _ in due})
+    reminders: list[dict[str, object]] = []
+    for recurring_id, user_id, day in due:
+        entry = entries[recurring_id]
+        message = reminder_message(entry.name, entry.description, entry.amount, entry.currency, day)
+        reminders.append(
+            {
+                "user_id": user_id,
+                "kind": "bill",
+                "message": message,
+                "dedupe_key": reminder_key(recurring_id, day),
+            }
+        )
+    return await notify_many(repository.session, reminders)
+
+
+async def _record(repository: RecurringRepository, run: _Run) -> tuple[int, set[tuple[int, date]]]:
     """Claim the occurrences and write an expense or income for each one claimed; how
     many, and the (budget id, date) pairs of the budgets the expenses count in."""
     created_at = utcnow()
-    by_id = {row.id: row for row in rows}
     if repository.posts_in_one_statement:
         posted, spent_on = await repository.claim_and_post(run.occurrences, created_at)
-        await _reprice(repository, created_at, run.occurrences, by_id)
-        return posted, spent_on
-    claimed = await repository.claim(run.occurrences)
-    expenses: list[dict[str, Any]] = []
-    incomes: list[dict[str, Any]] = []
-    spent: set[tuple[int, str, date]] = set()
-    for recurring_id, day in run.occurrences:
-        if (recurring_id, day) not in claimed:
-            continue  # another run recorded it
-        row = by_id[recurring_id]
-        values = {
-            "user_id": row.user_id,
-            "amount": row.amount,
-            "currency": row.currency,
-            "base_amount": row.amount,  # at par here; _reprice converts the others
-            "rate_date": day,
-            "date": day,
-            "description": row.description,
-            "created_at": created_at,
-        }
-        if row.kind == "expense":
-            expenses.append({**values, "category": row.name})
-            spent.add((row.user_id, row.name.lower(), day))
-        else:
-            incomes.append({**values, "source": row.name})
-    await repository.insert_entries(expenses, incomes)
-    await _reprice(repository, created_at, sorted(claimed), by_id)
-    return len(claimed), await repository.budgets_spent_in(spent)
-
-
-async def _reprice(
-    repository: RecurringRepository,
-    created_at: datetime,
-    occurrences: list[tuple[int, date]],
-    by_id: dict[int, Any],
-) -> None:
-    """Re-express the entries just posted in a foreign currency at their dates' rates."""
-    foreign: dict[str, tuple[set[int], date, date]] = {}
-    for recurring_id, day in occurrences:
-        row = by_id[recurring_id]
-        if row.currency == row.base_currency:
-            continue
-        users, first, last = foreign.get(row.base_currency, (set(), day, day))
-        users.add(row.user_id)
-        foreign[row.base_currency] = (users, min(first, day), max(last, day))
-    if foreign:
+    else:
+        claimed = await repository.claim(run.occurrences)
+        entries = await repository.details({recurring_id for recurring_id, _ in claimed})
+        expenses: list[dict[str, Any]] = []
+        incomes: list[dict[str, Any]] = []
+        spent: set[tuple[int, str, date]] = set()
+        for recurring_id, day in run.occurrences:
+            if (recurring_id, day) not in claimed:
+                continue  # another run recorded it
+            entry = entries[recurring_id]
+            user_id = entry.user_id
+            values = {
+                "user_id": user_id,
+                "amount": entry.amount,
+                "currency": entry.currency,
+                "base_amount": entry.amount,  # at par here; repriced below if foreign
+                "rate_date": day,
+                "date": day,
+                "description": entry.description,
+                "created_at": created_at,
+            }
+            if entry.kind == "expense":
+                expenses.append({**values, "category": entry.name})
+                spent.add((user_id, entry.name.lower(), day))
+            else:
+                incomes.append({**values, "source": entry.name})
+        await repository.insert_entries(expenses, incomes)
+        posted, spent_on = len(claimed), await repository.budgets_spent_in(spent)
+    if run.foreign:
         await ensure_rates_loaded(repository.session)  # zero-config, as entries do
-        await repository.reprice_foreign(created_at, foreign)
+        await repository.reprice_foreign(created_at, run.foreign)
+    return posted, spent_on
