@@ -1,10 +1,14 @@
 """Recurring entries: the five routes' rules, and posting what falls due.
 
-Posting is set-based (one selection by the stored wake_on date, multi-row inserts), so
-that a run over every user costs a few statements rather than one per entry. Each
-occurrence is claimed in recurring_postings (UNIQUE(recurring_id, date)) before its
-expense or income is written, in the same transaction: two replicas, a rerun or a
-restart half-way record it once.
+Posting is set-based (a selection by the stored wake_on date, multi-row inserts), so
+that a run over every user costs a few statements per batch of entries rather than a
+few per entry. Each batch is one transaction: its entries (locked, SKIP LOCKED on
+PostgreSQL, so two workers of one run, or two replicas, take different batches), the
+occurrences claimed in recurring_postings (UNIQUE(recurring_id, date)), the expenses
+and incomes written for the claimed ones, their budget alerts, the bill reminders and
+the entries' new next_date / wake_on. A crash between batches leaves the committed
+ones done and the rest due: the next run does those, and the unique key keeps every
+occurrence once whatever runs twice.
 """
 
 import asyncio
