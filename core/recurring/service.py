@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.alerts import check_budgets_on_days
 from core.crud import OwnedService
-from core.currencies.service import ensure_rates_loaded
+from core.currencies.service import cross_rate, ensure_rates_loaded
 from core.db import Database
 from core.exceptions import Invalid
 from core.jobs.repository import JobsRepository
@@ -83,7 +83,7 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         self, session: AsyncSession, user: User, data: RecurringCreate
     ) -> RecurringEntry:
         entry = RecurringEntry(user_id=user.id)
-        await self._fill(user, entry, data)
+        await self._fill(session, user, entry, data)
         await self.repository(session).add(entry)
         return entry
 
@@ -91,7 +91,7 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         self, session: AsyncSession, user: User, object_id: int, data: RecurringCreate
     ) -> RecurringEntry:
         entry = await self.get(session, user, object_id)
-        await self._fill(user, entry, data)
+        await self._fill(session, user, entry, data)
         await self.repository(session).flush()
         return entry
 
@@ -113,11 +113,13 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         merged = RecurringCreate.model_validate(
             {**current, **changes.model_dump(exclude_unset=True)}
         )
-        await self._fill(user, entry, merged)
+        await self._fill(session, user, entry, merged)
         await self.repository(session).flush()
         return entry
 
-    async def _fill(self, user: User, entry: RecurringEntry, data: RecurringCreate) -> None:
+    async def _fill(
+        self, session: AsyncSession, user: User, entry: RecurringEntry, data: RecurringCreate
+    ) -> None:
         name = data.category if data.kind == "expense" else data.source
         if name is None:
             field = "category" if data.kind == "expense" else "source"
@@ -131,6 +133,10 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         entry.name = name
         entry.amount = data.amount
         entry.currency = data.currency or user.currency
+        if entry.currency != user.currency:
+            # As an expense would be: a currency without a rate is refused now (422
+            # naming currency), not posted at par later.
+            await cross_rate(session, entry.currency, user.currency, today)
         entry.description = data.description
         entry.rrule, entry.start, entry.end = rule, start, data.end
         entry.remind_days_before = data.remind_days_before or None
