@@ -227,9 +227,9 @@ def _plan(rows: list[Any], today_by_timezone: dict[str, date], memo: Memo) -> _R
             days, next_date = _due_and_next(rule, start, end, next_date, today, memo)
             run.occurrences.extend((key, day) for day in days)
             if days and currency != base_currency:
-                users, first, last = run.foreign.get(base_currency, (set(), days[0], today))
+                users, first, last = run.foreign.get(base_currency, (set(), days[0], days[-1]))
                 users.add(user_id)
-                run.foreign[base_currency] = (users, min(first, days[0]), last)
+                run.foreign[base_currency] = (users, min(first, days[0]), max(last, days[-1]))
         if (
             remind
             and next_date is not None

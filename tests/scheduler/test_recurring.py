@@ -308,7 +308,11 @@ async def test_foreign_currency_postings_keep_their_currency_at_the_days_rate(db
                     currency="GBP", **weekend_days)  # fmt: skip
     await add_entry(db, ana, category="bread", amount="2.50", **weekend_days)  # in EUR
     await add_entry(db, bo, category="gym", amount="10", currency="EUR", **weekend_days)
-    assert await post(db, "2032-01-11T12:00:00+00:00") == 4 * 2
+    # Already Monday in Auckland (UTC+13): a later day than the others' in one batch.
+    kiri = await add_user(db, "kiri", "Pacific/Auckland")
+    await add_entry(db, kiri, category="coffee", amount="3", currency="USD",
+                    rrule="FREQ=DAILY", start=sunday, end=monday)  # fmt: skip
+    assert await post(db, "2032-01-11T12:00:00+00:00") == 4 * 2 + 2
 
     async def posted(model: type[Expense] | type[Income], user_id: int) -> list[tuple]:
         async with db.session() as session:
@@ -334,6 +338,10 @@ async def test_foreign_currency_postings_keep_their_currency_at_the_days_rate(db
     assert await posted(Expense, bo) == [  # a USD user's EUR gym: 10 * 1.25
         (friday, d("10.00"), "EUR", d("12.50"), friday),
         (sunday, d("10.00"), "EUR", d("12.50"), friday),
+    ]
+    assert await posted(Expense, kiri) == [
+        (sunday, d("3.00"), "USD", d("2.40"), friday),  # 3 / 1.25
+        (monday, d("3.00"), "USD", d("2.00"), monday),  # 3 / 1.5
     ]
 
 
