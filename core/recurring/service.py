@@ -246,7 +246,7 @@ def _plan(rows: list[Any], today_by_timezone: dict[str, date], memo: Memo) -> _R
 
 # Entries per transaction: a crash loses at most one batch's work, which the next run
 # does again (the unique key keeps it once), and alerts and reminders commit with it.
-BATCH = 5000
+BATCH = 10000
 # Transactions at once on PostgreSQL (SKIP LOCKED gives each its own entries); SQLite
 # has one writer.
 WORKERS = 2
