@@ -5,11 +5,17 @@ import collections
 import fcntl
 import logging
 import os
+import re
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import (
+    AsyncAdapt_asyncpg_connection,
+    AsyncAdapt_asyncpg_cursor,
+)
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -30,6 +36,7 @@ CommitHook = Callable[[AsyncSession], Awaitable[None]]
 _HOLDS_WRITER = "finbot_holds_writer"
 _IN_WRITE = "finbot_in_write_transaction"
 _READ_PREFIXES = ("SELECT", "PRAGMA", "WITH")
+BUSY_TIMEOUT_MS = 30_000
 
 
 class WriterFileLock:
@@ -147,9 +154,13 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         begin_first, self._begin_first = self._begin_first, False
         driver = self._connection
         async with self._adapt_connection._execute_mutex:
-            self._description, rows, self._rowcount, self._lastrowid = await driver._execute(
-                _run_in_sqlite_thread, driver._conn, operation, parameters, begin_first
-            )
+            if _inline_write(driver._conn, operation, begin_first):
+                result = _run_in_sqlite_thread(driver._conn, operation, parameters, False)
+            else:
+                result = await driver._execute(
+                    _run_in_sqlite_thread, driver._conn, operation, parameters, begin_first
+                )
+        self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
@@ -170,9 +181,68 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             super().close()
 
 
+def _single_row_insert(operation: str, known: dict[str, bool] = {}) -> bool:  # noqa: B006 (a cache)
+    inline = known.get(operation)
+    if inline is None:
+        upper = operation.lstrip()[:4096].upper()
+        inline = (
+            upper.startswith("INSERT")
+            and " VALUES " in upper
+            and " SELECT " not in (upper.split(" VALUES ", 1)[0])
+        )
+        if len(known) < 4096:
+            known[operation] = inline
+    return inline
+
+
+def _inline_write(connection: Any, operation: str, begin_first: bool) -> bool:
+    """Whether to run this statement on the event loop's own thread rather than the
+    driver's: a one-row INSERT inside the write transaction (or opening it).
+
+    The writer lock is held from the first write to the commit, and every trip to
+    the driver's thread waits for a turn of the event loop, which under load means
+    waiting behind every other request's work: the lock is then held for several
+    turns, and writers queue behind that (a convoy). A one-row INSERT, like the
+    COMMIT (see _OneHopConnection), takes microseconds in WAL mode, less than the
+    trip itself. Anything that may touch many rows still goes to the thread.
+    """
+    if not _single_row_insert(operation):
+        return False
+    if not begin_first:
+        return bool(connection.in_transaction)
+    # Both writer locks are ours, so BEGIN IMMEDIATE gets SQLite's lock at once,
+    # unless a writer outside finbot (a migration) holds it: then not inline, where
+    # the busy handler may wait without stopping the loop.
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return True
+
+
 class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = _OneHopCursor
+
+    # The end of a write transaction runs inline too (see _inline_write): the lock
+    # is given back without waiting for a turn of the loop. In WAL mode with
+    # synchronous=NORMAL a commit appends to the log without an fsync.
+    def commit(self) -> None:
+        if self._connection._connection:
+            try:
+                self._connection._conn.commit()
+            except Exception as error:
+                self._handle_exception(error)
+
+    def rollback(self) -> None:
+        if self._connection._connection:
+            try:
+                self._connection._conn.rollback()
+            except Exception as error:
+                self._handle_exception(error)
 
 
 def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
@@ -202,7 +272,7 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -272,6 +342,58 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
         give_back(record.record_info)  # after a connection error, say
 
 
+# A statement that writes, locks or takes a transaction-scoped lock needs the
+# transaction open before it; anything else may run before BEGIN.
+_NEEDS_TRANSACTION = re.compile(
+    r"\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|NEXTVAL|SETVAL|SET_CONFIG|PG_ADVISORY\w*|"
+    r"FOR\s+(NO\s+KEY\s+UPDATE|KEY\s+SHARE|UPDATE|SHARE))\b"
+)
+
+
+def _plain_read(statement: str, known: dict[str, bool] = {}) -> bool:  # noqa: B006 (a cache)
+    read = known.get(statement)
+    if read is None:
+        upper = statement.lstrip().upper()
+        read = upper.startswith(("SELECT", "WITH")) and not _NEEDS_TRANSACTION.search(upper)
+        if len(known) < 4096:
+            known[statement] = read
+    return read
+
+
+class _LazyBeginCursor(AsyncAdapt_asyncpg_cursor):
+    """asyncpg's adapter opens a transaction (a BEGIN round trip) before the first
+    statement; this one runs plain reads before it, so a unit of work that only
+    reads makes no BEGIN and no COMMIT at all, and one that writes opens its
+    transaction at its first write. Under READ COMMITTED every statement takes its
+    own snapshot anyway, so reads before the first write see what they would have
+    seen inside it; statements after it run inside it and see its writes."""
+
+    __slots__ = ()
+
+    async def _prepare_and_execute(self, operation: Any, parameters: Any) -> None:
+        adapter = self._adapt_connection
+        if adapter._transaction is not None or not _plain_read(operation):
+            await super()._prepare_and_execute(operation, parameters)
+            return
+        # The adapter skips BEGIN in autocommit; one statement's worth of it.
+        level, adapter.isolation_level = adapter.isolation_level, "autocommit"
+        try:
+            await super()._prepare_and_execute(operation, parameters)
+        finally:
+            adapter.isolation_level = level
+
+
+class _LazyBeginConnection(AsyncAdapt_asyncpg_connection):
+    __slots__ = ()
+    _cursor_cls = _LazyBeginCursor
+
+
+def _tune_postgres(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.__class__ = _LazyBeginConnection  # same layout, lazy BEGIN
+
+
 def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any) -> AsyncEngine:
     # A fixed pool and no overflow: overflow connections are closed as soon as
     # they are returned, so a busy API would open (and TLS-negotiate) a new
@@ -279,12 +401,18 @@ def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any
     kwargs.setdefault("max_overflow", 0)
     if url.startswith("sqlite"):
         kwargs.setdefault("pool_size", 8)
+        # Commits and one-row inserts run on the loop's thread (see _inline_write),
+        # one at a time per connection, never beside the driver's own thread.
+        kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine, file_lock)
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("pool_timeout", 10)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.driver == "asyncpg":
+        _tune_postgres(engine)
+    return engine
 
 
 class Database:

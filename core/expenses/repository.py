@@ -11,12 +11,13 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
 )
 
 from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_ids
 from core.expenses.schemas import ExpenseFilters
-from core.models import Budget, Document, Expense
+from core.models import Budget, Document, Expense, ExpenseTag
 from core.models.base import utcnow
 from core.tags.repository import has_tag
 
@@ -31,6 +32,7 @@ EXPENSE_COLUMNS: tuple[Any, ...] = (
     Expense.rate_date,
     Expense.date,
     Expense.description,
+    Expense.household_id,
 )
 
 
@@ -70,7 +72,8 @@ class ExpenseRepository(DatedRepository[Expense]):
         return [(d, c) for d, c in await connection.execute(query)]
 
     async def page_rows(self, user_id: int, paging: Paging, filters: Any = None) -> Page[Any]:
-        """A page of rows with `has_documents` per row and the total, in one round trip.
+        """A page of rows with `has_documents` and `has_tags` per row and the total, in
+        one round trip.
 
         The total is an uncorrelated subquery (counted once, on the index) rather
         than a window count, which would read every row of the user to count them.
@@ -95,7 +98,10 @@ class ExpenseRepository(DatedRepository[Expense]):
         params = {f"new_{name}": value for name, value in values.items()}
         params["new_user_id"] = user_id
         params["new_created_at"] = utcnow()
-        query = _INSERT if "new_description" in params else _INSERT_NO_DESCRIPTION
+        if "new_household_id" in params:  # shared: the household's budgets watch it too
+            query = _INSERT_SHARED if "new_description" in params else _INSERT_SHARED_NO_DESCRIPTION
+        else:
+            query = _INSERT if "new_description" in params else _INSERT_NO_DESCRIPTION
         connection = await self.session.connection()
         row: Row[tuple[int, bool]] = (await connection.execute(query, params)).one()
         expense = Expense(id=row.id, user_id=user_id, created_at=params["new_created_at"], **values)
@@ -113,10 +119,12 @@ def _page_query(narrowing: list[ColumnElement[bool]]) -> Select[Any]:
     where = [Expense.user_id == bindparam("owner_id"), *narrowing]
     total = select(func.count()).select_from(Expense).where(*where).correlate(None)
     has_documents = exists().where(Document.expense_id == Expense.id)
+    has_tags = exists().where(ExpenseTag.expense_id == Expense.id)
     return (
         select(
             *EXPENSE_COLUMNS,
             has_documents.label("has_documents"),
+            has_tags.label("has_tags"),
             total.scalar_subquery().label("total"),
         )
         .where(*where)
@@ -128,9 +136,11 @@ def _page_query(narrowing: list[ColumnElement[bool]]) -> Select[Any]:
 
 def _insert_query(columns: tuple[str, ...]) -> Insert:
     table = cast(Table, Expense.__table__)
+    owner = Budget.user_id == bindparam("new_user_id")
+    if "household_id" in columns:
+        owner = or_(owner, Budget.household_id == bindparam("new_household_id"))
     watched = exists().where(
-        Budget.user_id == bindparam("new_user_id"),
-        func.lower(Budget.category) == func.lower(bindparam("new_category")),
+        owner, func.lower(Budget.category) == func.lower(bindparam("new_category"))
     )
     return (
         insert(table)
@@ -144,5 +154,8 @@ _PAGE = _page_query([])
 _PRICED = ("amount", "currency", "base_amount", "rate_date", "date")
 _INSERT = _insert_query(("user_id", "category", *_PRICED, "description", "created_at"))
 _INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", *_PRICED, "created_at"))
+_SHARED = ("user_id", "household_id", "category", *_PRICED)
+_INSERT_SHARED = _insert_query((*_SHARED, "description", "created_at"))
+_INSERT_SHARED_NO_DESCRIPTION = _insert_query((*_SHARED, "created_at"))
 # A page's rows as named tuples: their attributes are read far faster than a Row's.
 _PageRow: Any = cast(Any, namedtuple)("_PageRow", _PAGE.selected_columns.keys())

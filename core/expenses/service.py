@@ -9,6 +9,7 @@ from core.currencies.service import price_entry
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
+from core.households.service import check_household
 from core.models import Expense, User
 from core.periods import local_today
 from core.rules.service import teach
@@ -32,6 +33,7 @@ def expense_out(expense: Any, document_ids: list[str], tags: list[str] | None = 
         description=expense.description,
         document_ids=document_ids,
         tags=tags or [],
+        household_id=expense.household_id,
     )
 
 
@@ -40,6 +42,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     repository_class = ExpenseRepository
     create_schema = ExpenseCreate
     out_schema = ExpenseOut
+    clearable = ("household_id",)
 
     async def list_page(
         self, session: AsyncSession, user: User, paging: Paging, filters: Any = None
@@ -50,7 +53,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         self, session: AsyncSession, user: User, objects: list[Any]
     ) -> list[BaseModel]:
         documents = await self._document_ids(session, objects)
-        tags = await TagRepository(session).of("expense", [e.id for e in objects])
+        tags = await self._tags(session, objects)
         return [
             expense_out(expense, documents.get(expense.id, []), tags.get(expense.id))
             for expense in objects
@@ -58,7 +61,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
 
     async def present_json(self, session: AsyncSession, user: User, objects: list[Any]) -> bytes:
         documents = await self._document_ids(session, objects)
-        tags = await TagRepository(session).of("expense", [e.id for e in objects])
+        tags = await self._tags(session, objects)
         return EXPENSE_LIST_JSON.dump_json(
             [
                 {
@@ -73,6 +76,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
                     "description": e.description,
                     "document_ids": documents.get(e.id, []),
                     "tags": tags.get(e.id, []),
+                    "household_id": e.household_id,
                 }
                 for e in objects
             ]
@@ -85,6 +89,11 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         with_documents = [e.id for e in objects if getattr(e, "has_documents", True)]
         return await DocumentRepository(session).ids_by_expense(with_documents)
 
+    async def _tags(self, session: AsyncSession, objects: list[Any]) -> dict[int, list[str]]:
+        # Likewise for tags: most pages have none, and then no query is made.
+        tagged = [e.id for e in objects if getattr(e, "has_tags", True)]
+        return await TagRepository(session).of("expense", tagged)
+
     async def present_new(self, session: AsyncSession, user: User, obj: Expense) -> BaseModel:
         # A new expense has no documents yet; its tags are the ones it was given.
         return expense_out(obj, [], getattr(obj, GIVEN_TAGS, None))
@@ -95,6 +104,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     async def create(self, session: AsyncSession, user: User, data: ExpenseCreate) -> Expense:
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
         tags = values.pop("tags", None)
+        await check_household(session, user.id, data.household_id)
         values = await price_entry(session, user.currency, values)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
         if tags:
@@ -116,6 +126,8 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         checked once each afterwards, so a threshold alerts once, not once per row (a
         preview that will be rolled back checks none)."""
         defaults = self.defaults(user)
+        for household_id in {entry.household_id for entry in entries}:
+            await check_household(session, user.id, household_id)
         values = [
             {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
             for entry in entries
@@ -147,6 +159,8 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         self, session: AsyncSession, user: User, obj: Expense, values: dict[str, Any]
     ) -> Expense:
         tags = values.pop("tags", None)  # kept in a table of their own
+        if values.get("household_id") != obj.household_id:  # moved: to one of the caller's?
+            await check_household(session, user.id, values.get("household_id"))
         # A changed amount, currency or date is priced again, at the (new) date's rate.
         stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
         values = await price_entry(session, user.currency, {**stored, **values})
