@@ -11,6 +11,7 @@ Usage: python bench/recurring.py [--scale 1.0] [--repeats 3]
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import time
@@ -106,19 +107,45 @@ async def reset(dsn: str) -> None:
         await conn.close()
 
 
-async def time_job(dsn: str, url: str, repeats: int) -> tuple[float, int]:
-    times = []
+def backend_cpu(pids: list[int]) -> float | None:
+    """CPU seconds these PostgreSQL backends used, when the server is on this machine."""
+    try:
+        total = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def time_job(dsn: str, url: str, repeats: int) -> tuple[float, float, float | None, int]:
+    """Median wall seconds, and CPU seconds of this process and of the job's
+    PostgreSQL backends: on a shared machine the wall time says how busy it is, the
+    CPU time what the job costs."""
+    times, python_cpu, database_cpu = [], [], []
     made = 0
     for _ in range(repeats):
         await reset(dsn)
         database = Database(url)
         try:
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             made = await jobs.post_recurring(database, None, NOW)
             times.append(time.perf_counter() - began)
+            python_cpu.append(time.process_time() - cpu)
+            conn = await asyncpg.connect(dsn)
+            try:
+                query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                pids = [
+                    row[0] for row in await conn.fetch(query) if row[0] != conn.get_server_pid()
+                ]
+            finally:
+                await conn.close()
+            database_cpu.append(backend_cpu(pids))
         finally:
             await database.dispose()
-    return median(times), made
+    known = [cpu for cpu in database_cpu if cpu is not None]
+    return median(times), median(python_cpu), median(known) if known else None, made
 
 
 async def admin(dsn: str, sql: str) -> None:
@@ -148,11 +175,15 @@ def main() -> None:
             began = time.perf_counter()
             entries = asyncio.run(generate(dsn, users, 10))
             load = time.perf_counter() - began
-            seconds, made = asyncio.run(time_job(dsn, url, args.repeats))
+            seconds, python_cpu, database_cpu, made = asyncio.run(time_job(dsn, url, args.repeats))
             results.append(seconds)
+            cpu = f"cpu: python {python_cpu:.2f}s"
+            if database_cpu is not None:
+                cpu += f", postgres {database_cpu:.2f}s"
             print(
                 f"{users:6} users, {entries:7} recurring entries (loaded in {load:.1f}s): "
-                f"post-recurring {seconds:.2f}s ({made} entries and reminders made)"
+                f"post-recurring {seconds:.2f}s ({cpu}; {made} entries and reminders made; "
+                f"load {os.getloadavg()[0]:.1f})"
             )
         finally:
             asyncio.run(admin(args.postgres, f'DROP DATABASE "{name}" WITH (FORCE)'))

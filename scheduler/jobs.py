@@ -67,8 +67,8 @@ async def reconcile_payments(
 
 
 async def post_recurring(database: Database, _: PaymentGateway | None, now: datetime) -> int:
-    async with database.session() as session:
-        return await recurring.post_due(session, now)
+    # Batches of entries, each its own transaction (see core/recurring/service.py).
+    return await recurring.post_due(database, now)
 
 
 async def purge(database: Database, _: PaymentGateway | None, now: datetime) -> int:

@@ -2,12 +2,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, and_, case, func, literal, or_, select
+from sqlalchemy import Date, Row, and_, case, func, literal, or_, select
 
 from core.crud import OwnedRepository
 from core.currencies.repository import converted
 from core.models import PERIODS, Budget, Expense, Household, User
 from core.planning.periods import period_containing, previous_period
+
+_BATCH = 5000  # ids per IN list: under the drivers' parameter limits
 
 
 class BudgetRepository(OwnedRepository[Budget]):
@@ -25,6 +27,33 @@ class BudgetRepository(OwnedRepository[Budget]):
         if lock:
             query = query.with_for_update()
         return list((await self.session.execute(query.order_by(Budget.id))).scalars())
+
+    async def lock_with_owner(self, budget_ids: set[int]) -> list[Row[Any]]:
+        """These budgets (id, user_id, category, limit, period, rollover, with their
+        user's pay_day, currency and timezone), locked in id order: concurrent checks take turns."""
+        found: list[Row[Any]] = []
+        ordered = sorted(budget_ids)
+        for first in range(0, len(ordered), _BATCH):
+            query = (
+                select(
+                    Budget.id,
+                    Budget.user_id,
+                    Budget.category,
+                    Budget.limit,
+                    Budget.period,
+                    Budget.rollover,
+                    User.pay_day,
+                    User.currency,
+                    User.timezone,
+                )
+                .join(User, User.id == Budget.user_id)
+                .where(Budget.id.in_(ordered[first : first + _BATCH]))
+                .order_by(Budget.id)
+                .with_for_update(of=Budget)
+            )
+            result: Any = await self.session.execute(query)
+            found.extend(result.all())
+        return found
 
     async def all_for_user(self, user_id: int) -> list[Budget]:
         query = select(Budget).where(Budget.user_id == user_id).order_by(Budget.id)

@@ -1,5 +1,6 @@
 """Queries of recurring entries, set-based for the posting job."""
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -21,18 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedRepository, insert_for
-from core.currencies.repository import convert_column
+from core.currencies.repository import convert_column, currency_without_rate
 from core.models import Budget, Expense, Income, RecurringEntry, RecurringPosting, User
 from core.models.base import utcnow
 
+# What planning needs, no more: decoding 100,000 amounts costs more than the calendar.
 _DUE_COLUMNS = (
     RecurringEntry.id,
     RecurringEntry.user_id,
-    RecurringEntry.kind,
-    RecurringEntry.name,
-    RecurringEntry.amount,
     RecurringEntry.currency,
-    RecurringEntry.description,
     RecurringEntry.rrule,
     RecurringEntry.start,
     RecurringEntry.end,
@@ -40,8 +38,10 @@ _DUE_COLUMNS = (
     RecurringEntry.next_date,
     RecurringEntry.reminded_for,
     User.timezone,
+    User.currency.label("base_currency"),
 )
 _BATCH = 5000  # rows per multi-row statement: bounded memory and parameter counts
+log = logging.getLogger("finbot.recurring")
 
 
 class RecurringRepository(OwnedRepository[RecurringEntry]):
@@ -55,10 +55,13 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
         )
         return list((await self.session.execute(query)).scalars())
 
-    async def due(self, today_by_timezone: dict[str, date]) -> list[Row[Any]]:
-        """Every entry with something to do (post or remind) on or before its user's
-        local today. On PostgreSQL the rows are locked and rows another replica holds
-        are skipped, so replicas share the work instead of queueing on it."""
+    async def due(
+        self, today_by_timezone: dict[str, date], after_id: int = 0, limit: int | None = None
+    ) -> list[Row[Any]]:
+        """Entries with something to do (post or remind) on or before their user's local
+        today, by id from after `after_id` on, at most `limit`. On PostgreSQL the rows
+        are locked and rows another transaction holds are skipped, so workers and
+        replicas share the work instead of queueing on it."""
         if not today_by_timezone:
             return []
         local_today = case(
@@ -72,13 +75,35 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                 # The plain bound lets the wake_on index narrow the scan first.
                 RecurringEntry.wake_on <= max(today_by_timezone.values()),
                 RecurringEntry.wake_on <= local_today,
+                RecurringEntry.id > after_id,
             )
             .order_by(RecurringEntry.id)
+            .limit(limit)
         )
         if self._dialect == "postgresql":
             query = query.with_for_update(of=RecurringEntry, skip_locked=True)
         result: Any = await self.session.execute(query)
         return list(result.all())
+
+    async def details(self, ids: set[int]) -> dict[int, Row[Any]]:
+        """id -> (user_id, kind, name, amount, currency, description) of these entries."""
+        columns = (
+            RecurringEntry.id,
+            RecurringEntry.user_id,
+            RecurringEntry.kind,
+            RecurringEntry.name,
+            RecurringEntry.amount,
+            RecurringEntry.currency,
+            RecurringEntry.description,
+        )
+        ordered = sorted(ids)
+        found: dict[int, Row[Any]] = {}
+        for first in range(0, len(ordered), _BATCH):
+            chunk = ordered[first : first + _BATCH]
+            query = select(*columns).where(RecurringEntry.id.in_(chunk))
+            result: Any = await self.session.execute(query)
+            found.update((row.id, row) for row in result)
+        return found
 
     async def claim(self, occurrences: list[tuple[int, date]]) -> set[tuple[int, date]]:
         """Record these (recurring_id, date) occurrences; answers those that were new.
@@ -100,13 +125,13 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
 
     async def claim_and_post(
         self, occurrences: list[tuple[int, date]], created_at: datetime
-    ) -> tuple[int, set[tuple[int, str]]]:
+    ) -> tuple[int, set[tuple[int, date]]]:
         """PostgreSQL: claim the occurrences and write their expenses and incomes in one
         statement per batch, copying amount, category and description inside the
-        database; answers how many were claimed and the (user, lower-cased category)
-        pairs spent in."""
+        database; answers how many were claimed and the (budget id, date) pairs of the
+        budgets the new expenses count in."""
         claimed = 0
-        touched: set[tuple[int, str]] = set()
+        spent_on: set[tuple[int, date]] = set()
         for first in range(0, len(occurrences), _BATCH):
             batch = occurrences[first : first + _BATCH]
             params = {
@@ -114,39 +139,46 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                 "dates": [day for _, day in batch],
                 "at": created_at,
             }
-            for user_id, category, count in await self.session.execute(_PG_POST, params):
+            for budget_id, day, count in await self.session.execute(_PG_POST, params):
                 if count is not None:
                     claimed += count
                 else:
-                    touched.add((user_id, category))
-        return claimed, touched
+                    spent_on.add((budget_id, day))
+        return claimed, spent_on
 
-    async def reprice_foreign(self, created_at: datetime) -> None:
-        """Entries just posted in another currency than their user's base are written at
-        par; re-express them at their dates' rates, per user (set-based, as a rebase)."""
+    async def reprice_foreign(
+        self, created_at: datetime, foreign: dict[str, tuple[set[int], date, date]]
+    ) -> None:
+        """Entries just posted (at `created_at`) in another currency than their user's
+        base are written at par; re-express them at their dates' rates, one UPDATE per
+        table and base currency. `foreign`: base currency -> (its users, first and last
+        day posted). A currency without any rate stays at par (logged): the job must
+        not stop for every user over one entry."""
         for model in (Expense, Income):
             table = cast(Table, model.__table__)
-            owners = (
-                select(model.user_id, User.currency)
-                .join(User, User.id == model.user_id)
-                .where(model.created_at == created_at, model.currency != User.currency)
-                .distinct()
-            )
-            for user_id, base in (await self.session.execute(owners)).all():
+            for base, (user_ids, first, last) in foreign.items():
+                where = and_(
+                    table.c.user_id.in_(sorted(user_ids)),
+                    table.c.date >= first,  # the (user_id, date) index narrows it
+                    table.c.date <= last,
+                    table.c.created_at == created_at,
+                    table.c.currency != base,
+                )
+                columns = {"currency": table.c.currency, "day": table.c.date}
+                while missing := await currency_without_rate(
+                    self.session, **columns, base_currency=base, where=where
+                ):
+                    log.warning("no rate for %s: recurring entries stay at par", missing)
+                    where = and_(where, table.c.currency != missing)
                 await convert_column(
                     self.session,
                     table,
+                    **columns,
                     amount=table.c.amount,
-                    currency=table.c.currency,
-                    day=table.c.date,
                     base=table.c.base_amount,
                     rate_date=table.c.rate_date,
                     base_currency=base,
-                    where=and_(
-                        table.c.user_id == user_id,
-                        table.c.created_at == created_at,
-                        table.c.currency != base,
-                    ),
+                    where=where,
                 )
 
     async def insert_entries(
@@ -158,18 +190,14 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
             for first in range(0, len(rows), _BATCH):
                 await self.session.execute(insert(table), rows[first : first + _BATCH])
 
-    async def set_schedules(self, schedules: list[dict[str, Any]]) -> None:
-        """Store next_date, reminded_for and wake_on of many entries (each dict has `key`)."""
+    async def set_schedules(self, schedules: list[tuple[int, Any, Any, Any]]) -> None:
+        """Store (id, next_date, reminded_for, wake_on) of many entries."""
         table = cast(Table, RecurringEntry.__table__)
         for first in range(0, len(schedules), _BATCH):
             batch = schedules[first : first + _BATCH]
             if self._dialect == "postgresql":
-                params = {
-                    "ids": [row["key"] for row in batch],
-                    "next": [row["next_date"] for row in batch],
-                    "reminded": [row["reminded_for"] for row in batch],
-                    "wake": [row["wake_on"] for row in batch],
-                }
+                ids, next_dates, reminded, wake = zip(*batch, strict=True)
+                params = {"ids": ids, "next": next_dates, "reminded": reminded, "wake": wake}
                 await self.session.execute(_PG_SET_SCHEDULES, params)
                 continue
             query = (
@@ -181,22 +209,31 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                     wake_on=bindparam("wake_on"),
                 )
             )
-            await self.session.execute(query, batch)
+            rows = [
+                {"key": key, "next_date": n, "reminded_for": r, "wake_on": w}
+                for key, n, r, w in batch
+            ]
+            await self.session.execute(query, rows)
 
-    async def watched(self, pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
-        """Which (user_id, lower-cased category) pairs have a budget."""
-        if not pairs:
+    async def budgets_spent_in(self, spent: set[tuple[int, str, date]]) -> set[tuple[int, date]]:
+        """(budget id, date) for each (user, lower-cased category, date) spent in that a
+        personal budget of that user watches (postings are personal, never shared)."""
+        if not spent:
             return set()
-        user_ids = sorted({user_id for user_id, _ in pairs})
-        query = select(Budget.user_id, func.lower(Budget.category)).where(
-            Budget.user_id.in_(user_ids)
-        )
-        found = {(user_id, category) for user_id, category in await self.session.execute(query)}
-        return found & pairs
-
-    async def users(self, user_ids: list[int]) -> list[User]:
-        query = select(User).where(User.id.in_(user_ids)).order_by(User.id)
-        return list((await self.session.execute(query)).scalars())
+        user_ids = sorted({user_id for user_id, _, _ in spent})
+        watching: dict[tuple[int, str], list[int]] = {}
+        for first in range(0, len(user_ids), _BATCH):
+            query = select(Budget.id, Budget.user_id, func.lower(Budget.category)).where(
+                Budget.user_id.in_(user_ids[first : first + _BATCH]),
+                Budget.household_id.is_(None),
+            )
+            for budget_id, user_id, category in await self.session.execute(query):
+                watching.setdefault((user_id, category), []).append(budget_id)
+        return {
+            (budget_id, day)
+            for user_id, category, day in spent
+            for budget_id in watching.get((user_id, category), [])
+        }
 
     async def recorded(
         self, recurring_ids: list[int], first: date, last: date
@@ -240,7 +277,7 @@ _PG_POST = text(
     " date, description, created_at)"
     " SELECT user_id, name, amount, currency, amount, date, date, description, :at"
     " FROM due WHERE kind = 'expense'"
-    " RETURNING user_id, lower(category) AS category"
+    " RETURNING user_id, lower(category) AS category, date"
     "), earned AS ("
     " INSERT INTO incomes (user_id, source, amount, currency, base_amount, rate_date,"
     " date, description, created_at)"
@@ -248,7 +285,8 @@ _PG_POST = text(
     " FROM due WHERE kind = 'income'"
     " RETURNING 1"
     ")"
-    " SELECT DISTINCT user_id, category, CAST(NULL AS bigint) AS claimed FROM spent"
+    " SELECT DISTINCT b.id, s.date, CAST(NULL AS bigint) AS claimed FROM spent AS s"
+    " JOIN budgets AS b ON b.user_id = s.user_id AND lower(b.category) = s.category"
     " UNION ALL SELECT NULL, NULL, count(*) FROM claimed"
 )
 _PG_SET_SCHEDULES = text(

@@ -1,24 +1,30 @@
 """Recurring entries: the five routes' rules, and posting what falls due.
 
-Posting is set-based (one selection by the stored wake_on date, multi-row inserts), so
-that a run over every user costs a few statements rather than one per entry. Each
-occurrence is claimed in recurring_postings (UNIQUE(recurring_id, date)) before its
-expense or income is written, in the same transaction: two replicas, a rerun or a
-restart half-way record it once.
+Posting is set-based (a selection by the stored wake_on date, multi-row inserts), so
+that a run over every user costs a few statements per batch of entries rather than a
+few per entry. Each batch is one transaction: its entries (locked, SKIP LOCKED on
+PostgreSQL, so two workers of one run, or two replicas, take different batches), the
+occurrences claimed in recurring_postings (UNIQUE(recurring_id, date)), the expenses
+and incomes written for the claimed ones, their budget alerts, the bill reminders and
+the entries' new next_date / wake_on. A crash between batches leaves the committed
+ones done and the rest due: the next run does those, and the unique key keeps every
+occurrence once whatever runs twice.
 """
 
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.budgets.alerts import check_category
-from core.budgets.alerts import sweep as budget_sweep
+from core.budgets.alerts import check_budgets_on_days
 from core.crud import OwnedService
+from core.currencies.service import cross_rate, ensure_rates_loaded
+from core.db import Database
 from core.exceptions import Invalid
 from core.jobs.repository import JobsRepository
 from core.models import RecurringEntry, User
@@ -31,8 +37,6 @@ from core.recurring.schemas import RecurringCreate, RecurringOut
 
 ONE_DAY = timedelta(days=1)
 _DAY_PARTS = frozenset({"BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"})
-# Above this many (user, category) pairs one set-based sweep beats a check per pair.
-PER_CATEGORY_CHECKS = 50
 
 
 def wake_on(
@@ -79,7 +83,7 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         self, session: AsyncSession, user: User, data: RecurringCreate
     ) -> RecurringEntry:
         entry = RecurringEntry(user_id=user.id)
-        await self._fill(user, entry, data)
+        await self._fill(session, user, entry, data)
         await self.repository(session).add(entry)
         return entry
 
@@ -87,7 +91,7 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         self, session: AsyncSession, user: User, object_id: int, data: RecurringCreate
     ) -> RecurringEntry:
         entry = await self.get(session, user, object_id)
-        await self._fill(user, entry, data)
+        await self._fill(session, user, entry, data)
         await self.repository(session).flush()
         return entry
 
@@ -109,11 +113,13 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         merged = RecurringCreate.model_validate(
             {**current, **changes.model_dump(exclude_unset=True)}
         )
-        await self._fill(user, entry, merged)
+        await self._fill(session, user, entry, merged)
         await self.repository(session).flush()
         return entry
 
-    async def _fill(self, user: User, entry: RecurringEntry, data: RecurringCreate) -> None:
+    async def _fill(
+        self, session: AsyncSession, user: User, entry: RecurringEntry, data: RecurringCreate
+    ) -> None:
         name = data.category if data.kind == "expense" else data.source
         if name is None:
             field = "category" if data.kind == "expense" else "source"
@@ -127,6 +133,10 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         entry.name = name
         entry.amount = data.amount
         entry.currency = data.currency or user.currency
+        if entry.currency != user.currency:
+            # As an expense would be: a currency without a rate is refused now (422
+            # naming currency), not posted at par later.
+            await cross_rate(session, entry.currency, user.currency, today)
         entry.description = data.description
         entry.rrule, entry.start, entry.end = rule, start, data.end
         entry.remind_days_before = data.remind_days_before or None
@@ -144,11 +154,11 @@ recurring = RecurringService()
 
 @dataclass
 class _Run:
-    expenses: list[dict[str, Any]]
-    incomes: list[dict[str, Any]]
-    reminders: list[dict[str, object]]
-    schedules: list[dict[str, Any]]
     occurrences: list[tuple[int, date]]
+    reminders: list[tuple[int, int, date]]  # (entry id, user id, the day it is due)
+    schedules: list[tuple[int, date | None, date | None, date | None]]
+    # Base currency -> (users, first and last day) of occurrences in another currency.
+    foreign: dict[str, tuple[set[int], date, date]]
 
 
 def reminder_key(recurring_id: int, day: date) -> str:
@@ -160,150 +170,193 @@ def reminder_message(name: str, description: str, amount: Decimal, currency: str
     return f"Reminder: {what} ({amount:.2f} {currency}) is due on {day.day} {day:%b %Y}."
 
 
-def _due_and_next(
-    row: Any, today: date, memo: dict[tuple[Any, ...], Any]
-) -> tuple[list[date], date | None]:
-    """The occurrences from row.next_date through `today`, and the one after today.
+Memo = dict[tuple[Any, ...], tuple[list[date], date | None]]
 
-    dateutil costs ~80 µs a question, too much for 100,000 entries a run. A rule
-    without COUNT and INTERVAL has the same occurrences whatever its start, but for the
-    day, month and weekday a rule without BY-day parts takes from the start; so entries
-    sharing those ask once (the start and the end bound are applied per entry).
-    """
-    parts = parse_rule(row.rrule).parts
+
+@lru_cache(maxsize=4096)
+def _sharing(rule: str) -> tuple[bool, bool]:
+    """(whether entries with this rule may share answers, whether they take the day,
+    month and weekday from their start). dateutil costs ~80 µs a question, too much for
+    100,000 entries a run. A rule without COUNT and INTERVAL has the same occurrences
+    whatever its start, but a rule without BY-day parts takes those from the start; so
+    entries sharing them ask once (the start and the end bound are applied per entry)."""
+    parts = parse_rule(rule).parts
     shared = "COUNT" not in parts and parts.get("INTERVAL", "1") == "1"
-    start: date = row.start
-    # Only rules without BY-day parts take anything from the start.
-    anchor = (start.month, start.day, start.weekday()) if _DAY_PARTS.isdisjoint(parts) else ()
-    key = (row.rrule, row.next_date, today, *anchor)
-    if not shared or key not in memo:
-        schedule = compile_rule(row.rrule, start, None if shared else row.end)
-        found = (schedule.occurrences(row.next_date, today), schedule.next_date(today + ONE_DAY))
-        if not shared:
-            return found
+    return shared, _DAY_PARTS.isdisjoint(parts)
+
+
+def _due_and_next(
+    rule: str,
+    start: date,
+    end: date | None,
+    next_date: date,
+    today: date,
+    memo: Memo,
+) -> tuple[list[date], date | None]:
+    """The occurrences from next_date through `today`, and the one after today."""
+    shared, from_start = _sharing(rule)
+    if not shared:
+        schedule = compile_rule(rule, start, end)
+        return schedule.occurrences(next_date, today), schedule.next_date(today + ONE_DAY)
+    anchor = (start.month, start.day, start.weekday()) if from_start else ()
+    key = (rule, next_date, today, *anchor)
+    found = memo.get(key)
+    if found is None:
+        schedule = compile_rule(rule, start)
+        found = (schedule.occurrences(next_date, today), schedule.next_date(today + ONE_DAY))
         memo[key] = found
-    days, following = memo[key]
-    if row.end is not None:
-        days = [day for day in days if day <= row.end]
-        if following is not None and following > row.end:
+    days, following = found
+    if end is not None:
+        days = [day for day in days if day <= end]
+        if following is not None and following > end:
             following = None
     return days, following
 
 
-def _plan(
-    rows: list[Any], today_by_timezone: dict[str, date]
-) -> tuple[_Run, dict[tuple[int, date], Any]]:
-    """What to post, remind and store for the selected rows: pure calendar work."""
-    run = _Run([], [], [], [], [])
-    rows_by_occurrence: dict[tuple[int, date], Any] = {}
-    memo: dict[tuple[Any, ...], Any] = {}
+def _plan(rows: list[Any], today_by_timezone: dict[str, date], memo: Memo) -> _Run:
+    """What to post, remind and store for the selected rows: pure calendar work.
+    `memo` holds the answers entries share (see _sharing), across a run's batches."""
+    run = _Run([], [], [], {})
     for row in rows:
-        today = today_by_timezone[row.timezone]
-        next_date, reminded_for = row.next_date, row.reminded_for
+        # Unpacked once: a Row's attribute access costs more than the calendar here.
+        (key, user_id, currency, rule, start, end, remind, next_date, reminded_for, timezone,
+         base_currency) = row  # fmt: skip
+        today = today_by_timezone[timezone]
         if next_date is not None and next_date <= today:
             # Catch-up: everything from the first unposted occurrence through today.
-            days, next_date = _due_and_next(row, today, memo)
-            for day in days:
-                run.occurrences.append((row.id, day))
-                rows_by_occurrence[(row.id, day)] = row
-        remind = row.remind_days_before
+            days, next_date = _due_and_next(rule, start, end, next_date, today, memo)
+            run.occurrences.extend((key, day) for day in days)
+            if days and currency != base_currency:
+                users, first, last = run.foreign.get(base_currency, (set(), days[0], days[-1]))
+                users.add(user_id)
+                run.foreign[base_currency] = (users, min(first, days[0]), max(last, days[-1]))
         if (
             remind
             and next_date is not None
             and reminded_for != next_date
             and next_date - timedelta(days=remind) <= today
         ):
-            run.reminders.append(
-                {
-                    "user_id": row.user_id,
-                    "kind": "bill",
-                    "message": reminder_message(
-                        row.name, row.description, row.amount, row.currency, next_date
-                    ),
-                    "dedupe_key": reminder_key(row.id, next_date),
-                }
-            )
+            run.reminders.append((key, user_id, next_date))
             reminded_for = next_date
         run.schedules.append(
-            {
-                "key": row.id,
-                "next_date": next_date,
-                "reminded_for": reminded_for,
-                "wake_on": wake_on(next_date, remind, reminded_for),
-            }
+            (key, next_date, reminded_for, wake_on(next_date, remind, reminded_for))
         )
-    return run, rows_by_occurrence
+    return run
 
 
-async def post_due(session: AsyncSession, now: datetime) -> int:
+# Entries per transaction: a crash loses at most one batch's work, which the next run
+# does again (the unique key keeps it once), and alerts and reminders commit with it.
+BATCH = 10000
+# Transactions at once on PostgreSQL (SKIP LOCKED gives each its own entries); SQLite
+# has one writer.
+WORKERS = 2
+
+
+@dataclass
+class _Posting:
+    """One run of the job: its clock, each timezone's local today, shared answers."""
+
+    now: datetime
+    today_by_timezone: dict[str, date]
+    batch: int
+    memo: Memo
+
+
+async def post_due(database: Database, now: datetime, batch: int = BATCH) -> int:
     """Post every occurrence due by each user's local today (catching up missed ones) and
-    send the bill reminders due; how many entries and reminders were made."""
-    repository = RecurringRepository(session)
-    today_by_timezone = {
-        tz: local_today(tz, now) for tz in await JobsRepository(session).timezones()
-    }
-    rows = await repository.due(today_by_timezone)
-    if not rows:
+    send the bill reminders due, in batches of entries, each its own transaction; how
+    many entries and reminders were made."""
+    async with database.session() as session:
+        timezones = await JobsRepository(session).timezones()
+    today_by_timezone = {tz: local_today(tz, now) for tz in timezones}
+    if not today_by_timezone:
         return 0
-    run, rows_by_occurrence = _plan(rows, today_by_timezone)
-    posted, touched = await _record(repository, run, rows_by_occurrence)
-    await _alert_budgets(session, repository, touched, now)
-    reminded = await notify_many(session, run.reminders)
+    # The memo is shared by the workers: they run in one thread.
+    posting = _Posting(now, today_by_timezone, batch, {})
+    workers = 1 if database.is_sqlite else WORKERS
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(_post_batches(database, posting)) for _ in range(workers)]
+    return sum(task.result() for task in tasks)
+
+
+async def _post_batches(database: Database, posting: _Posting) -> int:
+    made = 0
+    after_id = 0  # by id: each batch starts past the last, so the loop ends
+    while True:
+        async with database.session() as session:
+            repository = RecurringRepository(session)
+            rows = await repository.due(posting.today_by_timezone, after_id, posting.batch)
+            if not rows:
+                return made
+            after_id = rows[-1].id
+            made += await _post_batch(session, repository, posting, rows)
+
+
+async def _post_batch(
+    session: AsyncSession, repository: RecurringRepository, posting: _Posting, rows: list[Any]
+) -> int:
+    run = _plan(rows, posting.today_by_timezone, posting.memo)
+    posted, spent_on = await _record(repository, run)
+    await check_budgets_on_days(session, spent_on, posting.now)
+    reminded = await _remind(repository, run.reminders)
     await repository.set_schedules(run.schedules)
     return posted + reminded
 
 
-async def _record(
-    repository: RecurringRepository, run: _Run, rows_by_occurrence: dict[tuple[int, date], Any]
-) -> tuple[int, set[tuple[int, str]]]:
+async def _remind(repository: RecurringRepository, due: list[tuple[int, int, date]]) -> int:
+    if not due:
+        return 0
+    entries = await repository.details({recurring_id for recurring_id, _, _ in due})
+    reminders: list[dict[str, object]] = []
+    for recurring_id, user_id, day in due:
+        entry = entries[recurring_id]
+        message = reminder_message(entry.name, entry.description, entry.amount, entry.currency, day)
+        reminders.append(
+            {
+                "user_id": user_id,
+                "kind": "bill",
+                "message": message,
+                "dedupe_key": reminder_key(recurring_id, day),
+            }
+        )
+    return await notify_many(repository.session, reminders)
+
+
+async def _record(repository: RecurringRepository, run: _Run) -> tuple[int, set[tuple[int, date]]]:
     """Claim the occurrences and write an expense or income for each one claimed; how
-    many, and the (user, lower-cased category) pairs spent in."""
+    many, and the (budget id, date) pairs of the budgets the expenses count in."""
     created_at = utcnow()
     if repository.posts_in_one_statement:
-        posted = await repository.claim_and_post(run.occurrences, created_at)
-        await repository.reprice_foreign(created_at)
-        return posted
-    claimed = await repository.claim(run.occurrences)
-    touched: set[tuple[int, str]] = set()
-    for recurring_id, day in run.occurrences:
-        if (recurring_id, day) not in claimed:
-            continue  # another run recorded it
-        row = rows_by_occurrence[(recurring_id, day)]
-        values = {
-            "user_id": row.user_id,
-            "amount": row.amount,
-            "currency": row.currency,
-            "base_amount": row.amount,  # at par here; reprice_foreign converts the others
-            "rate_date": day,
-            "date": day,
-            "description": row.description,
-            "created_at": created_at,
-        }
-        if row.kind == "expense":
-            run.expenses.append({**values, "category": row.name})
-            touched.add((row.user_id, row.name.lower()))
-        else:
-            run.incomes.append({**values, "source": row.name})
-    await repository.insert_entries(run.expenses, run.incomes)
-    await repository.reprice_foreign(created_at)
-    return len(claimed), touched
-
-
-async def _alert_budgets(
-    session: AsyncSession,
-    repository: RecurringRepository,
-    touched: set[tuple[int, str]],
-    now: datetime,
-) -> None:
-    """The expense service's budget alerts for the categories posted to that have a
-    budget: per category when they are few, else the budget sweep's one set-based pass
-    (the same thresholds and once-per-period keys)."""
-    if len(touched) > PER_CATEGORY_CHECKS:
-        await budget_sweep(session, now)
-        return
-    watched = await repository.watched(touched)
-    if not watched:
-        return
-    users = {user.id: user for user in await repository.users(sorted({u for u, _ in watched}))}
-    for user_id, category in sorted(watched):
-        await check_category(session, users[user_id], category)
+        posted, spent_on = await repository.claim_and_post(run.occurrences, created_at)
+    else:
+        claimed = await repository.claim(run.occurrences)
+        entries = await repository.details({recurring_id for recurring_id, _ in claimed})
+        expenses: list[dict[str, Any]] = []
+        incomes: list[dict[str, Any]] = []
+        spent: set[tuple[int, str, date]] = set()
+        for recurring_id, day in run.occurrences:
+            if (recurring_id, day) not in claimed:
+                continue  # another run recorded it
+            entry = entries[recurring_id]
+            user_id = entry.user_id
+            values = {
+                "user_id": user_id,
+                "amount": entry.amount,
+                "currency": entry.currency,
+                "base_amount": entry.amount,  # at par here; repriced below if foreign
+                "rate_date": day,
+                "date": day,
+                "description": entry.description,
+                "created_at": created_at,
+            }
+            if entry.kind == "expense":
+                expenses.append({**values, "category": entry.name})
+                spent.add((user_id, entry.name.lower(), day))
+            else:
+                incomes.append({**values, "source": entry.name})
+        await repository.insert_entries(expenses, incomes)
+        posted, spent_on = len(claimed), await repository.budgets_spent_in(spent)
+    if run.foreign:
+        await ensure_rates_loaded(repository.session)  # zero-config, as entries do
+        await repository.reprice_foreign(created_at, run.foreign)
+    return posted, spent_on

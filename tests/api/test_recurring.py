@@ -101,6 +101,7 @@ async def test_a_rule_that_is_over_has_no_next_date(client, alice):
         ({"kind": "transfer"}, "kind"),
         ({"amount": "-5"}, "amount"),
         ({"currency": "XYZ"}, "currency"),
+        ({"currency": "KPW"}, "currency"),  # known, but no rate: could not be priced
         ({"start": "10/01/2030"}, "start"),
         ({"end": "2030-01-01"}, "end"),  # before start
         ({"remind_days_before": -1}, "remind_days_before"),

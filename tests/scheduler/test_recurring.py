@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from core.currencies.ecb import DailyRate
+from core.currencies.service import ensure_rates_loaded
 from core.db import Database
 from core.models import (
     Budget,
@@ -20,8 +22,9 @@ from core.models import (
 )
 from core.periods import local_today
 from core.recurring.schemas import RecurringCreate
-from core.recurring.service import recurring
+from core.recurring.service import post_due, recurring
 from scheduler.jobs import run_job
+from tests.core.rates_support import set_rates
 from tests.support.process import clean_environment, finbot_command
 
 # Entries start in 2031 so that creating them (today, by the real clock) posts nothing
@@ -179,7 +182,7 @@ async def test_posting_stops_at_end(db):
 
 
 async def test_posted_expenses_make_budget_alerts(db):
-    # Budget periods follow the real clock, so this one posts today, as the job would.
+    # By the real clock too: the posting's own day decides the period.
     ana = await add_user(db, "ana", "Europe/Lisbon")
     async with db.session() as session:
         session.add(Budget(user_id=ana, category="Rent", limit=Decimal(1000), period="daily"))
@@ -274,3 +277,118 @@ async def test_weekly_summary_gains_the_safe_to_spend_line(db):
     [summary] = await notes(db, "summary")
     # (2000 - 100 - 3 * 30) / 19 days = 95.263...: rounded down.
     assert summary.endswith("Safe to spend: 95.26 EUR a day for the 19 days to 24 Jan.")
+
+
+async def test_foreign_currency_postings_keep_their_currency_at_the_days_rate(db):
+    # Days of their own, far from the shipped ECB history and from the other tests' days.
+    friday, sunday, monday = date(2032, 1, 9), date(2032, 1, 11), date(2032, 1, 12)
+    async with db.session() as session:
+        await ensure_rates_loaded(session)
+    await set_rates(
+        db,
+        [
+            DailyRate(currency, day, Decimal(rate))
+            for day, rates in {
+                date(2032, 1, 8): {"USD": "1.2", "GBP": "0.7"},
+                friday: {"USD": "1.25", "GBP": "0.8"},
+                monday: {"USD": "1.5", "GBP": "0.9"},  # after Sunday: never used for it
+            }.items()
+            for currency, rate in rates.items()
+        ],
+    )
+    ana = await add_user(db, "ana")  # base EUR
+    bo = await add_user(db, "bo")
+    async with db.session() as session:
+        user = await session.get(User, bo)
+        assert user is not None
+        user.currency = "USD"
+    weekend_days = {"rrule": "FREQ=WEEKLY;BYDAY=FR,SU", "start": friday, "end": sunday}
+    await add_entry(db, ana, category="netflix", amount="15.99", currency="USD", **weekend_days)
+    await add_entry(db, ana, kind="income", category=None, source="rent in", amount="100",
+                    currency="GBP", **weekend_days)  # fmt: skip
+    await add_entry(db, ana, category="bread", amount="2.50", **weekend_days)  # in EUR
+    await add_entry(db, bo, category="gym", amount="10", currency="EUR", **weekend_days)
+    # Already Monday in Auckland (UTC+13): a later day than the others' in one batch.
+    kiri = await add_user(db, "kiri", "Pacific/Auckland")
+    await add_entry(db, kiri, category="coffee", amount="3", currency="USD",
+                    rrule="FREQ=DAILY", start=sunday, end=monday)  # fmt: skip
+    assert await post(db, "2032-01-11T12:00:00+00:00") == 4 * 2 + 2
+
+    async def posted(model: type[Expense] | type[Income], user_id: int) -> list[tuple]:
+        async with db.session() as session:
+            query = (
+                select(model.date, model.amount, model.currency, model.base_amount,
+                       model.rate_date)
+                .where(model.user_id == user_id)
+                .order_by(model.currency, model.date)
+            )  # fmt: skip
+            return [tuple(row) for row in await session.execute(query)]
+
+    d = Decimal
+    assert await posted(Expense, ana) == [
+        (friday, d("2.50"), "EUR", d("2.50"), friday),
+        (sunday, d("2.50"), "EUR", d("2.50"), sunday),
+        (friday, d("15.99"), "USD", d("12.79"), friday),  # 15.99 / 1.25 = 12.792
+        (sunday, d("15.99"), "USD", d("12.79"), friday),  # Sunday: Friday's rate, said so
+    ]
+    assert await posted(Income, ana) == [
+        (friday, d("100.00"), "GBP", d("125.00"), friday),  # 100 / 0.8
+        (sunday, d("100.00"), "GBP", d("125.00"), friday),
+    ]
+    assert await posted(Expense, bo) == [  # a USD user's EUR gym: 10 * 1.25
+        (friday, d("10.00"), "EUR", d("12.50"), friday),
+        (sunday, d("10.00"), "EUR", d("12.50"), friday),
+    ]
+    assert await posted(Expense, kiri) == [
+        (sunday, d("3.00"), "USD", d("2.40"), friday),  # 3 / 1.25
+        (monday, d("3.00"), "USD", d("2.00"), monday),  # 3 / 1.5
+    ]
+
+
+async def test_caught_up_postings_alert_in_their_own_pay_day_period(db):
+    # Clock moved to 5 Feb 2031; the job was down since 2 January. Pay day 25: the
+    # posting of 3 January belongs to 25 Dec - 24 Jan (with 200 spent by hand on the
+    # 20th: 1,100 of 1,000), the one of 3 February to 25 Jan - 24 Feb (900: 90 %, and
+    # on 5 Feb, day 12, 75 a day: the 1,000 run out on day 14, 7 Feb).
+    ana = await add_user(db, "ana")
+    async with db.session() as session:
+        user = await session.get(User, ana)
+        assert user is not None
+        user.pay_day = 25
+        budget = Budget(user_id=ana, category="Rent", limit=Decimal(1000), period="monthly")
+        session.add(budget)
+        session.add(
+            Expense(user_id=ana, category="rent", amount=Decimal(200), date=date(2031, 1, 20))
+        )
+        await session.flush()
+        budget_id = budget.id
+    await add_entry(db, ana)  # 900 on the 3rd
+    assert await post(db, "2031-02-05T12:00:00+00:00") == 2
+    async with db.session() as session:
+        query = select(Notification.dedupe_key, Notification.message).where(
+            Notification.kind == "budget"
+        )
+        alerts = {key: message for key, message in await session.execute(query)}
+    over = "Rent: 1100.00 of 1000.00 EUR spent this month (110 %)"
+    assert alerts == {
+        f"budget:{budget_id}:2030-12-25:80": over,
+        f"budget:{budget_id}:2030-12-25:100": over,
+        f"budget:{budget_id}:2031-01-25:80": "Rent: 900.00 of 1000.00 EUR spent this month (90 %)",
+        f"pace:{budget_id}:2031-01-25": "Rent: at this pace the budget runs out around 7 Feb",
+    }
+    assert await post(db, "2031-02-05T13:00:00+00:00") == 0
+    assert len(await notes(db, "budget")) == 4
+
+
+@pytest.mark.parametrize("batch", [1, 2, 1000])
+async def test_batches_post_each_occurrence_and_reminder_once(db, batch):
+    users = [await add_user(db, f"user{n}", "Europe/Lisbon") for n in range(3)]
+    for user_id in users:
+        await add_entry(db, user_id, remind_days_before=3)  # on the 3rd
+        await add_entry(db, user_id, category="gym", rrule="FREQ=WEEKLY;BYDAY=FR")
+    # Fridays 3, 10, 17, 24 and 31 January, rent on the 3rd, February's rent reminder.
+    now = datetime(2031, 1, 31, 12, tzinfo=UTC)
+    assert await post_due(db, now, batch) == (5 + 1 + 1) * len(users)
+    assert await post_due(db, now, batch) == 0
+    assert len(await expense_dates(db)) == (5 + 1) * len(users)
+    assert len(await notes(db, "bill")) == len(users)  # February's: January's was missed
