@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, func
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, Money, UTCDateTime, utcnow
@@ -26,7 +26,15 @@ class Expense(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_expenses_user_date", "user_id", "date", "id"),
-        Index("ix_expenses_household_date", "household_id", "date", "id"),
+        # Partial: most entries are nobody's but their owner's, and need no entry here.
+        Index(
+            "ix_expenses_household_date",
+            "household_id",
+            "date",
+            "id",
+            sqlite_where=text("household_id IS NOT NULL"),
+            postgresql_where=text("household_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,7 +62,14 @@ class Income(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         Index("ix_incomes_user_date", "user_id", "date", "id"),
-        Index("ix_incomes_household_date", "household_id", "date", "id"),
+        Index(
+            "ix_incomes_household_date",
+            "household_id",
+            "date",
+            "id",
+            sqlite_where=text("household_id IS NOT NULL"),
+            postgresql_where=text("household_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +98,12 @@ class Budget(Base):
         CheckConstraint('"limit" > 0', name="limit_positive"),
         CheckConstraint("period IN ('daily', 'weekly', 'monthly', 'yearly')", name="period_known"),
         Index("ix_budgets_user", "user_id"),
-        Index("ix_budgets_household", "household_id"),
+        Index(
+            "ix_budgets_household",
+            "household_id",
+            sqlite_where=text("household_id IS NOT NULL"),
+            postgresql_where=text("household_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -165,12 +165,12 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_household_chat_posts")),
         sa.UniqueConstraint(
-            "household_id", "dedupe_key", name=op.f("uq_household_chat_posts_household_id_dedupe_key")
+            "household_id",
+            "dedupe_key",
+            name=op.f("uq_household_chat_posts_household_id_dedupe_key"),
         ),
     )
-    op.create_index(
-        "ix_household_chat_posts_undelivered", "household_chat_posts", ["delivered_at"]
-    )
+    op.create_index("ix_household_chat_posts_undelivered", "household_chat_posts", ["delivered_at"])
 
     sqlite = op.get_bind().dialect.name == "sqlite"
     for table in SHARED_TABLES:
@@ -192,9 +192,14 @@ def upgrade() -> None:
                 ["id"],
                 ondelete="SET NULL",
             )
-    op.create_index("ix_expenses_household_date", "expenses", ["household_id", "date", "id"])
-    op.create_index("ix_incomes_household_date", "incomes", ["household_id", "date", "id"])
-    op.create_index("ix_budgets_household", "budgets", ["household_id"])
+    # Partial: most entries are not shared and need no entry in these indexes.
+    shared = sa.text("household_id IS NOT NULL")
+    for name, table, columns in (
+        ("ix_expenses_household_date", "expenses", ["household_id", "date", "id"]),
+        ("ix_incomes_household_date", "incomes", ["household_id", "date", "id"]),
+        ("ix_budgets_household", "budgets", ["household_id"]),
+    ):
+        op.create_index(name, table, columns, sqlite_where=shared, postgresql_where=shared)
     op.add_column("users", sa.Column("telegram_username", sa.String(length=64), nullable=True))
 
 
