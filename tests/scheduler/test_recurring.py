@@ -14,6 +14,8 @@ from core.db import Database
 from core.models import (
     Budget,
     Expense,
+    Household,
+    HouseholdMember,
     Income,
     Notification,
     RecurringEntry,
@@ -191,6 +193,22 @@ async def test_posted_expenses_make_budget_alerts(db):
     assert await run_job("post-recurring", db, None, datetime.now(UTC)) == 1
     assert await expense_dates(db) == [today]
     assert await notes(db, "budget") == ["Rent: 900.00 of 1000.00 EUR spent today (90 %)"]
+
+
+async def test_a_personal_posting_leaves_household_budgets_alone(db):
+    # A household budget counts shared spending only; postings are personal.
+    ana = await add_user(db, "ana", "Europe/Lisbon")
+    async with db.session() as session:
+        flat = Household(name="Flat", currency="EUR")
+        session.add(flat)
+        await session.flush()
+        session.add(HouseholdMember(household_id=flat.id, user_id=ana, role="owner"))
+        session.add(Budget(user_id=ana, household_id=flat.id, category="Rent",
+                           limit=Decimal(1000), period="daily"))  # fmt: skip
+    today = local_today("Europe/Lisbon")
+    await add_entry(db, ana, rrule="FREQ=DAILY", start=today)
+    assert await run_job("post-recurring", db, None, datetime.now(UTC)) == 1
+    assert await notes(db, "budget") == []
 
 
 async def test_a_deleted_entry_keeps_what_it_posted(db):
