@@ -20,8 +20,8 @@ from aiogram.types import BufferedInputFile
 
 from bot.charts import category_chart
 from core.db import Database
-from core.metrics import NOTIFICATIONS_DELIVERED
 from core.households import chats as groups
+from core.metrics import NOTIFICATIONS_DELIVERED
 from core.models import HouseholdChatPost, Notification
 from core.models.base import utcnow
 from core.notifications import service as notifications

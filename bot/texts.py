@@ -247,9 +247,7 @@ GROUP_PRIVACY = (
     "from the group and add me again), or make me an admin of this group."
 )
 GROUP_SAVED = "{who}: {saved} (shared)"
-GROUP_NO_RECURRING = (
-    "Recurring entries are set up in a private chat with me; I saved nothing here."
-)
+GROUP_NO_RECURRING = "Recurring entries are set up in a private chat with me; I saved nothing here."
 GROUP_NOT_YOURS = "Only {who} can change that."
 GROUP_BALANCE_HEAD = "Who owes whom in {household} ({currency}):"
 GROUP_BALANCE_LINE = "• {debtor} → {creditor}: {amount}"

@@ -20,6 +20,7 @@ from aiogram.types import (
     Message,
 )
 from aiogram.types import User as TelegramUser
+from core.households.balances import household_balances, record_settlement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
@@ -34,9 +35,9 @@ from bot.handlers.entries import (
     to_schema,
 )
 from bot.keyboards import MAX_CALLBACK_BYTES
+from core.currencies.codes import CURRENCY_EXPONENTS
 from core.exceptions import Invalid, NotFound
 from core.households import chats as groups
-from core.households.balances import household_balances, record_settlement
 from core.language.parsing import Ambiguous, ParsedEntry, read_message
 from core.models import Household, User
 from core.periods import local_today
@@ -179,6 +180,15 @@ def parse_amount(text: str) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
+def amount_problem(amount: Decimal, currency: str) -> str | None:
+    if amount <= 0:
+        return "it must be more than 0"
+    exponent = CURRENCY_EXPONENTS.get(currency, 2)
+    if amount != round(amount, exponent):
+        return f"{currency} has {exponent} decimals"
+    return None
+
+
 async def settle(
     message: Message, command: CommandObject, session: AsyncSession, user: User | None, bot: Bot
 ) -> None:
@@ -189,6 +199,12 @@ async def settle(
     amount = parse_amount(amount_text)
     if (name is None and mentioned is None) or amount is None:
         await message.reply(texts.GROUP_SETTLE_USAGE)
+        return
+    problem = amount_problem(amount, household.currency)
+    if problem is not None:
+        await message.reply(
+            texts.GROUP_SETTLE_BAD_AMOUNT.format(amount=amount_text, reason=problem)
+        )
         return
     people = await groups.members(session, household)
     try:
@@ -207,9 +223,7 @@ async def settle(
         )
         return
     except Invalid:
-        await message.reply(
-            texts.GROUP_SETTLE_STRANGER.format(name=name, household=household.name)
-        )
+        await message.reply(texts.GROUP_SETTLE_STRANGER.format(name=name, household=household.name))
         return
     if payee.id == user.id:
         await message.reply(texts.GROUP_SETTLE_SELF)

@@ -129,9 +129,7 @@ class HouseholdChatRepository:
         query = (
             select(HouseholdChatPost, Household.chat_id)
             .join(Household, Household.id == HouseholdChatPost.household_id)
-            .where(
-                HouseholdChatPost.id.in_(ids), HouseholdChatPost.next_delivery_at == lease_until
-            )
+            .where(HouseholdChatPost.id.in_(ids), HouseholdChatPost.next_delivery_at == lease_until)
             .order_by(HouseholdChatPost.id)
         )
         rows = (await self.session.execute(query)).all()

@@ -239,10 +239,13 @@ class FakeTelegram:
                 "can_read_all_group_messages": self.reads_all_group_messages,
             }
         elif method == "getChatMember":
-            status = "administrator" if int(params["chat_id"]) in self.admin_in else "member"
-            result = {"status": status, "user": {"id": int(params["user_id"]), "is_bot": True, "first_name": "x"}}
-            if status == "administrator":
-                result.update(
+            role = "administrator" if int(params["chat_id"]) in self.admin_in else "member"
+            member: dict[str, Any] = {
+                "status": role,
+                "user": {"id": int(params["user_id"]), "is_bot": True, "first_name": "x"},
+            }
+            if role == "administrator":
+                member.update(
                     {
                         "can_be_edited": False,
                         "is_anonymous": False,
@@ -259,6 +262,7 @@ class FakeTelegram:
                         "can_send_welcome_messages": False,
                     }
                 )
+            result = member
         elif method == "getUpdates":
             result = await self._get_updates(params)
         elif method == "sendMessage":

@@ -1,0 +1,277 @@
+"""A household's Telegram group (SPEC 8) against the fake Bot API server: a group with
+two linked members (ana, ben), a linked non-member (cara) and a stranger who never
+wrote to the bot."""
+
+import asyncio
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from bot.delivery import ChatDelivery
+from core.db import Database
+from core.models import Expense, Household, HouseholdChatPost, HouseholdMember, User
+from core.periods import local_today
+from tests.bot.test_bot import bot_app, say, telegram  # noqa: F401
+from tests.conftest import make_user
+from tests.support.fake_telegram import BOT_USERNAME, FakeTelegram
+
+GROUP = -100123
+ANA, BEN, CARA, STRANGER = 701, 702, 703, 704
+NAMES = {ANA: "ana", BEN: "ben", CARA: "cara", STRANGER: "zed"}
+SETTLE_WAIT = 0.6  # seconds in which an answer to a message would have been sent
+
+
+async def link(client: httpx.AsyncClient, fake: FakeTelegram, tg_id: int) -> dict[str, str]:
+    """A finbot account whose private chat with the bot is `tg_id`'s."""
+    headers = await make_user(client, NAMES[tg_id])
+    code = (await client.post("/api/telegram/link/", headers=headers)).json()["code"]
+    assert "linked" in await say(fake, f"/start {code}", chat=tg_id)
+    return headers
+
+
+def replies_to(fake: FakeTelegram, message_id: int) -> list[str]:
+    return [
+        str(call.params["text"])
+        for call in fake.sent(chat_id=GROUP)
+        if (call.params.get("reply_parameters") or {}).get("message_id") == message_id
+    ]
+
+
+async def write(fake: FakeTelegram, sender: int, text: str) -> int:
+    """`sender` writes `text` in the group; the message's id."""
+    update = fake.group_update(GROUP, sender, text, username=NAMES[sender])
+    await fake.push(update)
+    return int(update["message"]["message_id"])
+
+
+async def said(fake: FakeTelegram, sender: int, text: str) -> str:
+    """`sender` writes `text` in the group; the bot's answer to it."""
+    message_id = await write(fake, sender, text)
+    for _ in range(200):
+        answers = replies_to(fake, message_id)
+        if answers:
+            return answers[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no answer to {text!r}: {fake.sent(chat_id=GROUP)}")
+
+
+async def unanswered(fake: FakeTelegram, sender: int, *messages: str) -> None:
+    """Each message gets no answer at all in the group."""
+    ids = [await write(fake, sender, text) for text in messages]
+    await said(fake, ANA, "/help")  # handled after them, or beside them...
+    await asyncio.sleep(SETTLE_WAIT)  # ...so give any answer to them the time to come
+    for message_id, text in zip(ids, messages, strict=True):
+        assert replies_to(fake, message_id) == [], text
+
+
+async def rows(app: Any, query: Any) -> list[Any]:
+    async with app.state.database.session() as session:
+        return list((await session.execute(query)).scalars())
+
+
+async def user_id(app: Any, username: str) -> int:
+    [found] = await rows(app, select(User.id).where(User.username == username))
+    return int(found)
+
+
+async def add_member(app: Any, household_id: int, username: str) -> None:
+    """As joining with an invite does (the invite itself is the API's, tested there)."""
+    async with app.state.database.session() as session:
+        session.add(
+            HouseholdMember(
+                household_id=household_id, user_id=await user_id(app, username), role="member"
+            )
+        )
+
+
+async def bound_household(fake: FakeTelegram, app: Any) -> Household:
+    """ana binds the group (a new household named after it), and ben joins."""
+    answer = await said(fake, ANA, "/household")
+    assert answer.startswith("I made the household Flat 4B for this group")
+    [household] = await rows(app, select(Household).where(Household.chat_id == GROUP))
+    await add_member(app, household.id, "ben")
+    return household
+
+
+async def test_household_binds_the_group_and_says_when_it_cannot_read_it(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    # A stranger cannot bind anything: they are told how to link first.
+    answer = await said(telegram, STRANGER, "/household")
+    assert answer.startswith("I don't know you yet, so I saved nothing.")
+    assert f"https://t.me/{BOT_USERNAME}" in answer
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    answer = await said(telegram, ANA, "/household")
+    # Privacy mode is on and the bot is no admin: it says how to let it read the group.
+    assert "I can't see the plain messages in this group yet" in answer
+    assert "/setprivacy" in answer and "admin" in answer
+    [household] = await rows(app, select(Household).where(Household.chat_id == GROUP))
+    assert (household.name, household.currency) == ("Flat 4B", "EUR")
+    [owner] = await rows(
+        app, select(HouseholdMember).where(HouseholdMember.household_id == household.id)
+    )
+    assert (owner.user_id, owner.role) == (await user_id(app, "ana"), "owner")
+    again = await said(telegram, BEN, "/household")
+    assert again == "This group is already the chat of the household Flat 4B."
+    assert len(await rows(app, select(Household))) == 1
+
+    # Another group, bound by ben, who owns two households without a group: he names
+    # one; as an admin there the bot reads everything, and says nothing about it.
+    async with app.state.database.session() as session:
+        ben_id = await user_id(app, "ben")
+        for name in ("Cabin", "Office"):
+            home = Household(name=name, currency="EUR")
+            session.add(home)
+            await session.flush()
+            session.add(HouseholdMember(household_id=home.id, user_id=ben_id, role="owner"))
+    other = GROUP - 1
+    telegram.admin_in.add(other)
+    update = telegram.group_update(other, BEN, "/household cabin", username="ben", title="Trip")
+    await telegram.push(update)
+    [bound] = await telegram.wait_for(chat_id=other)
+    assert bound.params["text"].startswith("This group is now the chat of the household Cabin.")
+    assert "can't see" not in bound.params["text"]
+    [cabin] = await rows(app, select(Household).where(Household.chat_id == other))
+    assert cabin.name == "Cabin"
+
+
+async def test_members_record_shared_entries_and_nobody_else_does(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    ana = await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    await link(client, telegram, CARA)
+    household = await bound_household(telegram, app)
+    today = local_today("UTC").isoformat()
+
+    saved = await said(telegram, ANA, "coffee 4.50")
+    assert saved == f"@ana: Expense saved: 4.50 EUR · coffee · {today} (shared)"
+    assert await said(telegram, BEN, "groceries 30") == (
+        f"@ben: Expense saved: 30.00 EUR · groceries · {today} (shared)"
+    )
+    shared = await rows(app, select(Expense).order_by(Expense.id))
+    assert [(e.user_id, e.amount, e.household_id) for e in shared] == [
+        (await user_id(app, "ana"), 4.50, household.id),
+        (await user_id(app, "ben"), 30, household.id),
+    ]
+    # Each sender's own entry, as the API shows it to them.
+    [own] = (await client.get("/api/expenses/", headers=ana)).json()
+    assert (own["category"], own["household_id"]) == ("coffee", household.id)
+
+    # The stranger is told how to link; cara, linked but no member, that she needs an
+    # invite. Neither records anything.
+    answer = await said(telegram, STRANGER, "pizza 12")
+    assert answer.startswith("I don't know you yet, so I saved nothing.")
+    answer = await said(telegram, CARA, "pizza 12")
+    assert answer.startswith("You are not a member of Flat 4B, so I saved nothing.")
+    assert "invite" in answer
+    assert len(await rows(app, select(Expense.id))) == 2
+
+    # People talk in a group: what is no entry gets no answer, whoever wrote it; and
+    # nobody's private figures are answered there.
+    await unanswered(telegram, ANA, "see you at 7 tonight", "hello everyone", "/budget")
+    await unanswered(telegram, ANA, "how much did I spend on coffee this month?")
+    await unanswered(telegram, STRANGER, "hi all, who is cooking?")
+    await unanswered(telegram, CARA, "lol")
+    assert len(await rows(app, select(Expense.id))) == 2
+    # The senders' Telegram names are remembered, for /settle.
+    names = await rows(app, select(User.telegram_username).order_by(User.id))
+    assert names == ["ana", "ben", "cara"]
+
+
+async def test_only_the_sender_may_undo_their_entry(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    await bound_household(telegram, app)
+    await said(telegram, ANA, "taxi 18")
+    undo = telegram.sent(chat_id=GROUP)[-1].params["reply_markup"]["inline_keyboard"][-1][0]
+    assert undo["text"] == "↩ Undo"
+    await telegram.push(telegram.callback_update(GROUP, undo["callback_data"], sender_id=BEN))
+    [refused] = await telegram.wait_for("answerCallbackQuery")
+    assert refused.params["text"] == "Only whoever wrote it can change that."
+    assert len(await rows(app, select(Expense.id))) == 1
+    await telegram.push(telegram.callback_update(GROUP, undo["callback_data"], sender_id=ANA))
+    answers = await telegram.wait_for("answerCallbackQuery", count=2)
+    assert answers[-1].params["text"] == "Undone: expense of 18.00 (taxi)."
+    assert await rows(app, select(Expense.id)) == []
+
+
+async def test_balance_and_settle(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    await link(client, telegram, CARA)
+    await bound_household(telegram, app)
+    assert await said(telegram, ANA, "/balance") == "Everyone in Flat 4B is settled up."
+    await said(telegram, ANA, "coffee 4.50")
+    await said(telegram, BEN, "groceries 30")
+    await said(telegram, CARA, "cinema 10")  # not a member: no part of it
+    # Each owes half of 34.50: ana paid 4.50 of her 17.25.
+    assert await said(telegram, BEN, "/balance") == (
+        "Who owes whom in Flat 4B (EUR):\n• @ana → @ben: 12.75 EUR"
+    )
+    assert await said(telegram, ANA, "/settle @nobody 5") == (
+        "I don't know @nobody. Members: @ana, @ben."
+    )
+    assert await said(telegram, ANA, "/settle @cara 5") == "@cara is not a member of Flat 4B."
+    assert await said(telegram, ANA, "/settle @ana 5") == "You can't settle with yourself."
+    usage = "Write it like this: /settle @name 20 — you paid @name 20."
+    assert await said(telegram, ANA, "/settle @ben lots") == usage
+    assert await said(telegram, ANA, "/settle 12") == usage
+    assert (await said(telegram, ANA, "/settle @ben -3")).startswith("-3 is not an amount")
+    assert (await said(telegram, ANA, "/settle @ben 1.234")).startswith("1.234 is not an amount")
+    assert await said(telegram, CARA, "/balance") == (
+        "You are not a member of Flat 4B, so I saved nothing. Ask a member for an invite "
+        f"(POST /api/households/{(await rows(app, select(Household.id)))[0]}/invites/ in the "
+        "app), and join with its code."
+    )
+    assert await said(telegram, ANA, "/settle @ben 12,75") == "Recorded: @ana paid @ben 12.75 EUR."
+    assert await said(telegram, BEN, "/balance") == "Everyone in Flat 4B is settled up."
+
+
+async def test_a_group_post_is_delivered_once_by_two_senders(bot_app, telegram, settings):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    async with app.state.database.session() as session:
+        home = Household(name="Home", currency="EUR")
+        session.add(home)
+        await session.flush()
+        session.add(
+            HouseholdMember(household_id=home.id, user_id=await user_id(app, "ana"), role="owner")
+        )
+        # Made before the household had a group: for no one, so never posted.
+        session.add(
+            HouseholdChatPost(household_id=home.id, kind="budget", message="old", dedupe_key="k0")
+        )
+    answer = await said(telegram, ANA, "/household")
+    assert answer.startswith("This group is now the chat of the household Home.")
+    alert = "Home · food: 85.00 of 100.00 EUR spent this month (85 %)"
+    telegram.fail_next["sendMessage"] = [(502, {"description": "Bad Gateway"})]
+    async with app.state.database.session() as session:
+        session.add(
+            HouseholdChatPost(household_id=home.id, kind="budget", message=alert, dedupe_key="k1")
+        )
+    # Two more senders, each with its own engine, as two bot processes have, beside
+    # the one the fixture runs.
+    databases = [Database(settings.database_url) for _ in range(2)]
+    senders = [ChatDelivery(app.state.bot, database) for database in databases]
+    try:
+        for _ in range(40):
+            await asyncio.gather(*(sender.run_once() for sender in senders))
+            if any(c.params.get("text") == alert and c.status == 200 for c in telegram.calls):
+                break
+            await asyncio.sleep(0.25)
+        await asyncio.sleep(1.5)  # every sender takes another round
+        await asyncio.gather(*(sender.run_once() for sender in senders))
+    finally:
+        for database in databases:
+            await database.dispose()
+    posted = [c for c in telegram.sent(chat_id=GROUP) if c.params.get("text") == alert]
+    assert [c.status for c in posted] == [502, 200]  # one failure, retried, then once
+    assert not [c for c in telegram.sent(chat_id=GROUP) if c.params.get("text") == "old"]
+    async with app.state.database.session() as session:
+        undelivered = await session.execute(
+            select(func.count()).where(HouseholdChatPost.delivered_at.is_(None))
+        )
+        assert undelivered.scalar_one() == 0
