@@ -222,14 +222,17 @@ GROUP_HELP = (
     "Your own, private entries stay in your private chat with me."
 )
 GROUP_HOW_TO_LINK = (
-    "I don't know you yet, so I saved nothing. Open a private chat with me ({link}) "
-    "and send /start — or, if you have a finbot account, get a link code in the app "
-    "and send /start <code> there."
+    "Open a private chat with me ({link}) and send /start — or, if you have a finbot "
+    "account, send /start <code> there with a link code from the app."
 )
-GROUP_NOT_A_MEMBER = (
-    "You are not a member of {household}, so I saved nothing. Ask a member for an "
-    "invite (POST /api/households/{id}/invites/ in the app), and join with its code."
+GROUP_UNLINKED_ENTRY = "I don't know you yet, so I saved nothing. " + GROUP_HOW_TO_LINK
+GROUP_UNLINKED = "I don't know you yet. " + GROUP_HOW_TO_LINK
+GROUP_INVITE = (
+    "Ask a member for an invite (POST /api/households/{id}/invites/ in the app), "
+    "and join with its code."
 )
+GROUP_NOT_A_MEMBER = "You are not a member of {household}, so I saved nothing. " + GROUP_INVITE
+GROUP_MEMBERS_ONLY = "That is for the members of {household}. " + GROUP_INVITE
 GROUP_NOT_BOUND = "This group is not a household's chat yet. A member sends /household here first."
 GROUP_BOUND = "This group is now the chat of the household {household}. " + GROUP_HELP
 GROUP_CREATED = (

@@ -20,7 +20,6 @@ from aiogram.types import (
     Message,
 )
 from aiogram.types import User as TelegramUser
-from core.households.balances import household_balances, record_settlement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
@@ -32,12 +31,14 @@ from bot.handlers.entries import (
     forget_readings,
     read,
     reading_label,
+    revision_text,
     to_schema,
 )
 from bot.keyboards import MAX_CALLBACK_BYTES
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.exceptions import Invalid, NotFound
 from core.households import chats as groups
+from core.households.balances import household_balances, record_settlement
 from core.language.parsing import Ambiguous, ParsedEntry, read_message
 from core.models import Household, User
 from core.periods import local_today
@@ -80,7 +81,7 @@ async def household_command(
     message: Message, command: CommandObject, session: AsyncSession, user: User | None, bot: Bot
 ) -> None:
     if user is None:
-        await message.reply(texts.GROUP_HOW_TO_LINK.format(link=await bot_link(bot)))
+        await message.reply(texts.GROUP_UNLINKED.format(link=await bot_link(bot)))
         return
     await remember(session, user, message)
     bound = await groups.bind_chat(session, user, message.chat.id, message.chat.title, command.args)
@@ -120,12 +121,13 @@ async def household_for(
         await message.reply(texts.GROUP_NOT_BOUND)
         return None
     if user is None:
-        await message.reply(texts.GROUP_HOW_TO_LINK.format(link=await bot_link(bot)))
+        await message.reply(texts.GROUP_UNLINKED.format(link=await bot_link(bot)))
         return None
     await remember(session, user, message)
     if not await groups.is_member(session, household, user):
+        await session.commit()  # a remembered @name
         await message.reply(
-            texts.GROUP_NOT_A_MEMBER.format(household=household.name, id=household.id)
+            texts.GROUP_MEMBERS_ONLY.format(household=household.name, id=household.id)
         )
         return None
     return household
@@ -277,7 +279,7 @@ async def entry(
     text = message.text or ""
     if user is None:
         if reads_as_entry(text):
-            await message.reply(texts.GROUP_HOW_TO_LINK.format(link=await bot_link(bot)))
+            await message.reply(texts.GROUP_UNLINKED_ENTRY.format(link=await bot_link(bot)))
         return
     await remember(session, user, message)
     hints = await chats.hints(session, user)
@@ -316,10 +318,30 @@ async def save(
         await message.reply(texts.TOO_OLD_TO_CHANGE)
         return
     await session.commit()  # say "saved" only once it is
+    if revised.outcome != "created":  # an edited message, or the same update again
+        await message.reply(
+            texts.GROUP_SAVED.format(
+                who=sender_name(message.from_user), saved=revision_text(revised, user)
+            )
+        )
+        return
     await message.reply(
         saved_text(revised, user, message.from_user),
         reply_markup=after_entry(revised, message.from_user, top),
     )
+
+
+async def edited(message: Message, session: AsyncSession, user: User | None) -> None:
+    """A member edited a message: its entry follows the new text (one is recorded if
+    the message had none). A message edited into no entry keeps its entry, silently:
+    its Undo button is still under the bot's answer."""
+    household = await groups.household_of_chat(session, message.chat.id)
+    if household is None or user is None or not await groups.is_member(session, household, user):
+        return
+    hints = await chats.hints(session, user)
+    reading = read(message.text or "", user, hints)
+    if isinstance(reading, ParsedEntry) and reading.rrule is None:
+        await save(message, session, user, household, reading, hints.top)
 
 
 def saved_text(revised: Revised, user: User, sender: TelegramUser | None) -> str:
@@ -479,6 +501,7 @@ def make_router() -> Router:
     """A fresh router, for group chats only; the private routers never see a group."""
     router = Router(name="household")
     router.message.filter(F.chat.type.in_(GROUPS))
+    router.edited_message.filter(F.chat.type.in_(GROUPS))
     router.callback_query.filter(F.message.chat.type.in_(GROUPS))
     router.message(Command("household"))(household_command)
     router.message(Command("balance"))(balance)
@@ -487,6 +510,7 @@ def make_router() -> Router:
     router.message(F.migrate_to_chat_id)(migrated)
     router.message(Command(*(c for c in ENTRY_COMMANDS if c != "safe")))(entry)
     router.message(F.text & ~F.text.startswith("/"))(entry)
+    router.edited_message(F.text)(edited)
     router.callback_query(F.data.startswith("hp:"))(pick)
     router.callback_query(F.data.startswith("hu:"))(undo)
     router.callback_query(F.data.startswith("hr:"))(refile)

@@ -98,7 +98,7 @@ async def test_household_binds_the_group_and_says_when_it_cannot_read_it(bot_app
     client, app = bot_app
     # A stranger cannot bind anything: they are told how to link first.
     answer = await said(telegram, STRANGER, "/household")
-    assert answer.startswith("I don't know you yet, so I saved nothing.")
+    assert answer.startswith("I don't know you yet. Open a private chat with me")
     assert f"https://t.me/{BOT_USERNAME}" in answer
     await link(client, telegram, ANA)
     await link(client, telegram, BEN)
@@ -157,6 +157,21 @@ async def test_members_record_shared_entries_and_nobody_else_does(bot_app, teleg
     # Each sender's own entry, as the API shows it to them.
     [own] = (await client.get("/api/expenses/", headers=ana)).json()
     assert (own["category"], own["household_id"]) == ("coffee", household.id)
+
+    # A member fixes a typo by editing the message: the shared entry follows.
+    coffee = next(
+        call.params["reply_parameters"]["message_id"]
+        for call in telegram.sent(chat_id=GROUP)
+        if call.params["text"].startswith("@ana: Expense saved: 4.50")
+    )
+    edit = telegram.group_update(GROUP, ANA, "coffee 5", username="ana")
+    edit["message"].update(message_id=coffee, edit_date=edit["message"]["date"])
+    before = len(telegram.sent(chat_id=GROUP))
+    await telegram.push({"edited_message": edit["message"]})
+    updated = (await telegram.wait_for(chat_id=GROUP, count=before + 1))[before]
+    assert updated.params["text"] == f"@ana: Updated: 5.00 EUR · coffee · {today} (shared)"
+    shared = await rows(app, select(Expense).order_by(Expense.id))
+    assert [(e.amount, e.household_id) for e in shared] == [(5, household.id), (30, household.id)]
 
     # The stranger is told how to link; cara, linked but no member, that she needs an
     # invite. Neither records anything.
@@ -221,10 +236,10 @@ async def test_balance_and_settle(bot_app, telegram):  # noqa: F811
     assert await said(telegram, ANA, "/settle 12") == usage
     assert (await said(telegram, ANA, "/settle @ben -3")).startswith("-3 is not an amount")
     assert (await said(telegram, ANA, "/settle @ben 1.234")).startswith("1.234 is not an amount")
+    [household_id] = await rows(app, select(Household.id))
     assert await said(telegram, CARA, "/balance") == (
-        "You are not a member of Flat 4B, so I saved nothing. Ask a member for an invite "
-        f"(POST /api/households/{(await rows(app, select(Household.id)))[0]}/invites/ in the "
-        "app), and join with its code."
+        "That is for the members of Flat 4B. Ask a member for an invite "
+        f"(POST /api/households/{household_id}/invites/ in the app), and join with its code."
     )
     assert await said(telegram, ANA, "/settle @ben 12,75") == "Recorded: @ana paid @ben 12.75 EUR."
     assert await said(telegram, BEN, "/balance") == "Everyone in Flat 4B is settled up."
