@@ -5,6 +5,7 @@ from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict
 
 from core.crud import DateFilters
+from core.households.schemas import HouseholdRef
 from core.money import Money, PositiveMoney
 from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
 from core.tags.schemas import Tags
@@ -17,6 +18,7 @@ class ExpenseCreate(Schema):
     date: IsoDate | None = None  # today, in the user's timezone, when left out
     description: Description = ""
     tags: Tags | None = None
+    household_id: HouseholdRef | None = None  # shared with that household of the caller's
 
 
 class ExpenseUpdate(Schema):
@@ -26,6 +28,7 @@ class ExpenseUpdate(Schema):
     date: IsoDate | None = None
     description: Description | None = None
     tags: Tags | None = None
+    household_id: HouseholdRef | None = None  # null takes the expense out of its household
 
 
 class ExpenseOut(OutSchema):
@@ -40,6 +43,7 @@ class ExpenseOut(OutSchema):
     description: str
     document_ids: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    household_id: int | None = None
 
 
 class ExpenseJson(TypedDict):
@@ -56,6 +60,7 @@ class ExpenseJson(TypedDict):
     description: str
     document_ids: list[str]
     tags: list[str]
+    household_id: int | None
 
 
 EXPENSE_LIST_JSON = TypeAdapter(list[ExpenseJson])

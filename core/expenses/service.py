@@ -9,6 +9,7 @@ from core.currencies.service import price_entry
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
+from core.households.service import check_household
 from core.models import Expense, User
 from core.periods import local_today
 from core.rules.service import teach
@@ -32,6 +33,7 @@ def expense_out(expense: Any, document_ids: list[str], tags: list[str] | None = 
         description=expense.description,
         document_ids=document_ids,
         tags=tags or [],
+        household_id=expense.household_id,
     )
 
 
@@ -40,6 +42,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     repository_class = ExpenseRepository
     create_schema = ExpenseCreate
     out_schema = ExpenseOut
+    clearable = ("household_id",)
 
     async def list_page(
         self, session: AsyncSession, user: User, paging: Paging, filters: Any = None
@@ -73,6 +76,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
                     "description": e.description,
                     "document_ids": documents.get(e.id, []),
                     "tags": tags.get(e.id, []),
+                    "household_id": e.household_id,
                 }
                 for e in objects
             ]
@@ -100,6 +104,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     async def create(self, session: AsyncSession, user: User, data: ExpenseCreate) -> Expense:
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
         tags = values.pop("tags", None)
+        await check_household(session, user.id, data.household_id)
         values = await price_entry(session, user.currency, values)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
         if tags:
@@ -121,6 +126,8 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         checked once each afterwards, so a threshold alerts once, not once per row (a
         preview that will be rolled back checks none)."""
         defaults = self.defaults(user)
+        for household_id in {entry.household_id for entry in entries}:
+            await check_household(session, user.id, household_id)
         values = [
             {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
             for entry in entries
@@ -152,6 +159,8 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         self, session: AsyncSession, user: User, obj: Expense, values: dict[str, Any]
     ) -> Expense:
         tags = values.pop("tags", None)  # kept in a table of their own
+        if values.get("household_id") != obj.household_id:  # moved: to one of the caller's?
+            await check_household(session, user.id, values.get("household_id"))
         # A changed amount, currency or date is priced again, at the (new) date's rate.
         stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
         values = await price_entry(session, user.currency, {**stored, **values})
