@@ -7,6 +7,7 @@ questions and anything the parser refuses get none. An entry that needs a questi
 one is sent to the private chat, where the rule is set up.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from aiogram import Bot, F, Router
@@ -26,6 +27,7 @@ from bot import texts
 from bot.handlers.entries import (
     ENTRY_COMMANDS,
     READINGS,
+    Reading,
     _restored,
     _stored,
     forget_readings,
@@ -39,13 +41,17 @@ from core.currencies.codes import CURRENCY_EXPONENTS
 from core.exceptions import Invalid, NotFound
 from core.households import chats as groups
 from core.households.balances import household_balances, record_settlement
-from core.language.parsing import Ambiguous, ParsedEntry, read_message
+from core.language.parsing import Ambiguous, ParsedEntry, Unparsed, read_message
 from core.models import Household, User
 from core.periods import local_today
 from core.telegram import service as chats
-from core.telegram.service import Revised
+from core.telegram.service import ChatHints, Revised
 
 GROUPS = {"group", "supergroup"}
+# In a group people arrange their day: "see you at 7", "back by 9". The parser reads a
+# bare number after such a word as an amount (a private chat is written to the bot);
+# here it is a time, and the message is talk.
+TIME_TALK = re.compile(r"\b(at|around|by|until|till|before|after|from)\s+\d{1,2}(?![\d.,])", re.I)
 ADMINS = {"administrator", "creator"}
 
 
@@ -264,10 +270,14 @@ async def migrated(message: Message, session: AsyncSession) -> None:
         await session.commit()
 
 
-def reads_as_entry(text: str) -> bool:
-    """For a sender without an account: would this have been recorded for them?"""
-    reading = read_message(text, local_today("UTC"))
-    return isinstance(reading, ParsedEntry | Ambiguous)
+def group_reading(text: str, user: User | None, hints: ChatHints | None) -> Reading:
+    """What a group message reads as (for a sender without an account: what it would
+    have been for them); talk about times is no entry."""
+    if TIME_TALK.search(text):
+        return Unparsed("a time")
+    if user is None or hints is None:
+        return read_message(text, local_today("UTC"))
+    return read(text, user, hints)
 
 
 async def entry(
@@ -278,12 +288,12 @@ async def entry(
         return  # not a household's group (yet): its talk is none of ours
     text = message.text or ""
     if user is None:
-        if reads_as_entry(text):
+        if isinstance(group_reading(text, None, None), ParsedEntry | Ambiguous):
             await message.reply(texts.GROUP_UNLINKED_ENTRY.format(link=await bot_link(bot)))
         return
     await remember(session, user, message)
     hints = await chats.hints(session, user)
-    reading = read(text, user, hints)
+    reading = group_reading(text, user, hints)
     if not isinstance(reading, ParsedEntry | Ambiguous):
         await session.commit()  # a remembered @name; the talk itself gets no answer
         return
@@ -339,7 +349,7 @@ async def edited(message: Message, session: AsyncSession, user: User | None) -> 
     if household is None or user is None or not await groups.is_member(session, household, user):
         return
     hints = await chats.hints(session, user)
-    reading = read(message.text or "", user, hints)
+    reading = group_reading(message.text or "", user, hints)
     if isinstance(reading, ParsedEntry) and reading.rrule is None:
         await save(message, session, user, household, reading, hints.top)
 

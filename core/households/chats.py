@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.exceptions import Invalid, NotFound
 from core.households.chat_repository import HouseholdChatRepository
+from core.households.service import create_household
 from core.models import Household, HouseholdChatPost, User
 from core.models.base import utcnow
 
@@ -53,8 +54,6 @@ async def bind_chat(
     if candidates:
         await repository.bind(candidates[0], chat_id, utcnow())
         return Bound("bound", candidates[0])
-    from core.households.service import create_household
-
     name = (choice or title or "").strip()[:NAME_LENGTH] or DEFAULT_NAME
     household = await create_household(session, user, name)
     await repository.bind(household, chat_id, utcnow())
