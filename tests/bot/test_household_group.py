@@ -290,3 +290,51 @@ async def test_a_group_post_is_delivered_once_by_two_senders(bot_app, telegram, 
             select(func.count()).where(HouseholdChatPost.delivered_at.is_(None))
         )
         assert undelivered.scalar_one() == 0
+
+
+async def test_two_readings_are_asked_of_their_sender_only(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    household = await bound_household(telegram, app)
+    today = local_today("UTC").isoformat()
+    assert await said(telegram, ANA, "12 13 lunch") == (
+        "I can read that two ways, so nothing is saved yet. Which one did you mean?"
+    )
+    first, second = [
+        row[0] for row in telegram.sent(chat_id=GROUP)[-1].params["reply_markup"]["inline_keyboard"]
+    ]
+    assert (first["text"], second["text"]) == (
+        f"12.00 EUR · lunch · {today}",
+        f"13.00 EUR · lunch · {today}",
+    )
+    assert await rows(app, select(Expense.id)) == []  # nothing on a guess
+    await telegram.push(telegram.callback_update(GROUP, second["callback_data"], sender_id=BEN))
+    [refused] = await telegram.wait_for("answerCallbackQuery")
+    assert refused.params["text"] == "Only whoever wrote it can change that."
+    pressed = telegram.callback_update(
+        GROUP, second["callback_data"], sender_id=ANA, username="ana"
+    )
+    await telegram.push(pressed)
+    [edit] = await telegram.wait_for("editMessageText")
+    assert edit.params["text"] == f"@ana: Expense saved: 13.00 EUR · lunch · {today} (shared)"
+    [expense] = await rows(app, select(Expense))
+    assert (expense.amount, expense.household_id) == (13, household.id)
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_household(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    household = await bound_household(telegram, app)
+    supergroup = -1009999
+    moved = telegram.group_update(GROUP, ANA, "", username="ana")
+    del moved["message"]["text"]
+    moved["message"]["migrate_to_chat_id"] = supergroup
+    await telegram.push(moved)
+    for _ in range(100):
+        found = await rows(app, select(Household.chat_id).where(Household.id == household.id))
+        if found == [supergroup]:
+            break
+        await asyncio.sleep(0.05)
+    assert found == [supergroup]

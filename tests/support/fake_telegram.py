@@ -119,18 +119,26 @@ class FakeTelegram:
         return self.message_update(chat_id, **extra)
 
     def callback_update(
-        self, chat_id: int, data: str, message_id: int = 1, sender_id: int | None = None
+        self,
+        chat_id: int,
+        data: str,
+        message_id: int = 1,
+        sender_id: int | None = None,
+        username: str | None = None,
     ) -> dict[str, Any]:
         """A button pressed under a message in `chat_id`: in a group (a negative id), by
         `sender_id`."""
         chat: dict[str, Any] = {"id": chat_id, "type": "private"}
         if chat_id < 0:
             chat = {"id": chat_id, "type": "group", "title": "Flat 4B"}
+        sender: dict[str, Any] = {"id": sender_id or chat_id, "is_bot": False, "first_name": "Ana"}
+        if username:
+            sender["username"] = username
         return {
             "update_id": next(self._ids),
             "callback_query": {
                 "id": str(next(self._ids)),
-                "from": {"id": sender_id or chat_id, "is_bot": False, "first_name": "Ana"},
+                "from": sender,
                 "chat_instance": "ci",
                 "data": data,
                 "message": {
