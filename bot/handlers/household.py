@@ -129,9 +129,8 @@ async def household_for(
     if user is None:
         await message.reply(texts.GROUP_UNLINKED.format(link=await bot_link(bot)))
         return None
-    await remember(session, user, message)
     if not await groups.is_member(session, household, user):
-        await session.commit()  # a remembered @name
+        await remember(session, user, message)
         await message.reply(
             texts.GROUP_MEMBERS_ONLY.format(household=household.name, id=household.id)
         )
@@ -141,11 +140,11 @@ async def household_for(
 
 async def balance(message: Message, session: AsyncSession, user: User | None, bot: Bot) -> None:
     household = await household_for(message, session, user, bot)
-    if household is None:
+    if household is None or user is None:
         return
     balances = await household_balances(session, household)
     names = {member.id: display_name(member) for member in await groups.members(session, household)}
-    await session.commit()  # a remembered @name
+    await remember(session, user, message)  # after the reads: on SQLite a write locks
     if not balances.transfers:
         await message.reply(texts.GROUP_ALL_SETTLED.format(household=household.name))
         return
@@ -241,6 +240,7 @@ async def settle(
             texts.GROUP_SETTLE_STRANGER.format(name=display_name(payee), household=household.name)
         )
         return
+    await remember(session, user, message)
     try:
         settlement = await record_settlement(session, household, user, user.id, payee.id, amount)
     except Invalid as error:
@@ -287,17 +287,22 @@ async def entry(
     if household is None:
         return  # not a household's group (yet): its talk is none of ours
     text = message.text or ""
-    if user is None:
-        if isinstance(group_reading(text, None, None), ParsedEntry | Ambiguous):
-            await message.reply(texts.GROUP_UNLINKED_ENTRY.format(link=await bot_link(bot)))
+    # First without any query: most of a group's messages are talk.
+    if not isinstance(group_reading(text, None, None), ParsedEntry | Ambiguous):
+        if user is not None:
+            await remember(session, user, message)  # committed as the update ends
         return
-    await remember(session, user, message)
+    if user is None:
+        await message.reply(texts.GROUP_UNLINKED_ENTRY.format(link=await bot_link(bot)))
+        return
+    # Reads before the first write: on SQLite the write lock is held from then on.
     hints = await chats.hints(session, user)
     reading = group_reading(text, user, hints)
+    member = await groups.is_member(session, household, user)
+    await remember(session, user, message)
     if not isinstance(reading, ParsedEntry | Ambiguous):
-        await session.commit()  # a remembered @name; the talk itself gets no answer
-        return
-    if not await groups.is_member(session, household, user):
+        return  # refused with the sender's own currency, say: no answer in a group
+    if not member:
         await session.commit()
         await message.reply(
             texts.GROUP_NOT_A_MEMBER.format(household=household.name, id=household.id)
