@@ -251,7 +251,7 @@ GROUP_PRIVACY = (
 )
 GROUP_SAVED = "{who}: {saved} (shared)"
 GROUP_NO_RECURRING = "Recurring entries are set up in a private chat with me; I saved nothing here."
-GROUP_NOT_YOURS = "Only {who} can change that."
+GROUP_NOT_YOURS = "Only whoever wrote it can change that."
 GROUP_BALANCE_HEAD = "Who owes whom in {household} ({currency}):"
 GROUP_BALANCE_LINE = "• {debtor} → {creditor}: {amount}"
 GROUP_ALL_SETTLED = "Everyone in {household} is settled up."

@@ -101,12 +101,12 @@ async def household_command(
         )
         await message.reply(texts.GROUP_NO_SUCH.format(name=command.args, choices=choices))
         return
-    if bound.outcome == "already":
-        await message.reply(texts.GROUP_ALREADY.format(household=household.name))
-        return
-    answer = (texts.GROUP_CREATED if bound.outcome == "created" else texts.GROUP_BOUND).format(
-        household=household.name, id=household.id
-    )
+    answers = {
+        "already": texts.GROUP_ALREADY,
+        "created": texts.GROUP_CREATED,
+        "bound": texts.GROUP_BOUND,
+    }
+    answer = answers[bound.outcome].format(household=household.name, id=household.id)
     if not await sees_plain_messages(bot, message.chat.id):
         answer += texts.GROUP_PRIVACY
     await message.reply(answer)
@@ -430,7 +430,7 @@ def pressed(query: CallbackQuery) -> tuple[str, list[str]] | None:
 
 
 async def not_yours(query: CallbackQuery) -> None:
-    await query.answer(texts.GROUP_NOT_YOURS.format(who="whoever wrote it"), show_alert=True)
+    await query.answer(texts.GROUP_NOT_YOURS, show_alert=True)
 
 
 async def pick(
@@ -445,7 +445,7 @@ async def pick(
     stored = (await state.get_data()).get(key) or []
     chat = query.message.chat.id if query.message else None
     household = await groups.household_of_chat(session, chat) if chat is not None else None
-    if user is None or household is None or not message_id.isdigit() or not index.isdigit():
+    if user is None or chat is None or household is None or not (message_id + index).isdigit():
         await query.answer(texts.TOO_OLD_TO_CHANGE)
         return
     if int(index) >= len(stored):
@@ -455,9 +455,7 @@ async def pick(
     reading = _restored(stored[int(index)])
     shared = to_schema(reading).model_copy(update={"household_id": household.id})
     try:
-        revised = await chats.record_for_message(
-            session, user, household.chat_id or 0, int(message_id), shared
-        )
+        revised = await chats.record_for_message(session, user, chat, int(message_id), shared)
     except NotFound:
         await query.answer(texts.TOO_OLD_TO_CHANGE)
         return

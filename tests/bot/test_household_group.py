@@ -112,6 +112,7 @@ async def test_household_binds_the_group_and_says_when_it_cannot_read_it(bot_app
         app, select(HouseholdMember).where(HouseholdMember.household_id == household.id)
     )
     assert (owner.user_id, owner.role) == (await user_id(app, "ana"), "owner")
+    telegram.reads_all_group_messages = True  # privacy mode turned off in BotFather
     again = await said(telegram, BEN, "/household")
     assert again == "This group is already the chat of the household Flat 4B."
     assert len(await rows(app, select(Household))) == 1
@@ -126,6 +127,7 @@ async def test_household_binds_the_group_and_says_when_it_cannot_read_it(bot_app
             await session.flush()
             session.add(HouseholdMember(household_id=home.id, user_id=ben_id, role="owner"))
     other = GROUP - 1
+    telegram.reads_all_group_messages = False
     telegram.admin_in.add(other)
     update = telegram.group_update(other, BEN, "/household cabin", username="ben", title="Trip")
     await telegram.push(update)
