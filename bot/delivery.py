@@ -40,6 +40,7 @@ class ChatDelivery:
         self.bot = bot
         self.database = database
         self.interval = interval
+        self.hold_until: datetime | None = None  # Telegram's Retry-After, for the whole bot
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Send what is due (alerts to people's chats, posts to households' groups);
@@ -52,6 +53,8 @@ class ChatDelivery:
             async with self.database.session() as session:
                 await notifications.record_deliveries(session, delivered, retries)
             NOTIFICATIONS_DELIVERED.inc(len(delivered))
+        if self.hold_until is not None and self.hold_until > now:
+            return len(delivered)  # Telegram asked the bot to wait: the posts wait too
         async with self.database.session() as session:
             posts = await groups.claim_posts(session, now, BATCH)
         posted, reposts = await self._send_all(posts, self._post, now)
@@ -76,6 +79,7 @@ class ChatDelivery:
             except TelegramRetryAfter as error:
                 # Telegram asks the whole bot to wait: everything left waits too.
                 later = now + timedelta(seconds=error.retry_after)
+                self.hold_until = later
                 for pending, _ in claimed[position:]:
                     retries[pending.id] = later
                 break
