@@ -17,13 +17,6 @@ class HouseholdChatRepository:
         query = select(Household).where(Household.chat_id == chat_id)
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def role(self, household_id: int, user_id: int) -> str | None:
-        """The user's role in the household, or None for a non-member."""
-        query = select(HouseholdMember.role).where(
-            HouseholdMember.household_id == household_id, HouseholdMember.user_id == user_id
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
-
     async def unbound_households(self, user_id: int) -> list[tuple[Household, str]]:
         """The user's households that have no group yet, with their role: owned ones
         first, then the most recently joined."""

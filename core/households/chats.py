@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.exceptions import Invalid, NotFound
 from core.households.chat_repository import HouseholdChatRepository
+from core.households.repository import HouseholdRepository
 from core.households.service import create_household
 from core.models import Household, HouseholdChatPost, User
 from core.models.base import utcnow
@@ -54,7 +55,7 @@ async def bind_chat(
     if candidates:
         await repository.bind(candidates[0], chat_id, utcnow())
         return Bound("bound", candidates[0])
-    name = (choice or title or "").strip()[:NAME_LENGTH] or DEFAULT_NAME
+    name = (title or "").strip()[:NAME_LENGTH] or DEFAULT_NAME
     household = await create_household(session, user, name)
     await repository.bind(household, chat_id, utcnow())
     return Bound("created", household)
@@ -65,7 +66,7 @@ async def household_of_chat(session: AsyncSession, chat_id: int) -> Household | 
 
 
 async def is_member(session: AsyncSession, household: Household, user: User) -> bool:
-    return await HouseholdChatRepository(session).role(household.id, user.id) is not None
+    return await HouseholdRepository(session).is_member(user.id, household.id)
 
 
 async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
