@@ -143,8 +143,8 @@ async def balance(message: Message, session: AsyncSession, user: User | None, bo
     if household is None or user is None:
         return
     balances = await household_balances(session, household)
+    await remember(session, user, message)  # after the sums: on SQLite a write locks
     names = {member.id: display_name(member) for member in await groups.members(session, household)}
-    await remember(session, user, message)  # after the reads: on SQLite a write locks
     if not balances.transfers:
         await message.reply(texts.GROUP_ALL_SETTLED.format(household=household.name))
         return

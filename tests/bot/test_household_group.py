@@ -340,3 +340,31 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_household(bot_app, te
             break
         await asyncio.sleep(0.05)
     assert found == [supergroup]
+
+
+async def test_settle_with_a_member_who_has_no_telegram_name(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    await bound_household(telegram, app)
+    # Telegram's mention of someone without an @name carries the person, not a name.
+    text = "/settle Ben B 7.50"
+    update = telegram.group_update(GROUP, ANA, text, username="ana")
+    update["message"]["entities"].append(
+        {
+            "type": "text_mention",
+            "offset": len("/settle "),
+            "length": len("Ben B"),
+            "user": {"id": BEN, "is_bot": False, "first_name": "Ben"},
+        }
+    )
+    await telegram.push(update)
+    message_id = update["message"]["message_id"]
+    for _ in range(200):
+        if replies_to(telegram, message_id):
+            break
+        await asyncio.sleep(0.05)
+    assert replies_to(telegram, message_id) == ["Recorded: @ana paid ben 7.50 EUR."]
+    assert await said(telegram, BEN, "/balance") == (
+        "Who owes whom in Flat 4B (EUR):\n• @ben → @ana: 7.50 EUR"
+    )
