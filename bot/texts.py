@@ -233,6 +233,10 @@ GROUP_INVITE = (
 )
 GROUP_NOT_A_MEMBER = "You are not a member of {household}, so I saved nothing. " + GROUP_INVITE
 GROUP_MEMBERS_ONLY = "That is for the members of {household}. " + GROUP_INVITE
+GROUP_HELLO = (
+    "Hello! I keep a household's shared money diary. A member who has linked their "
+    "private chat with me sends /household here to make this group the household's chat."
+)
 GROUP_NOT_BOUND = "This group is not a household's chat yet. A member sends /household here first."
 GROUP_BOUND = "This group is now the chat of the household {household}. " + GROUP_HELP
 GROUP_CREATED = (

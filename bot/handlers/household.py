@@ -259,6 +259,17 @@ async def settle(
     )
 
 
+async def added(message: Message, bot: Bot) -> None:
+    """The bot joined a group: say what comes next (and whether it can read the group)."""
+    me = await bot.me()
+    if not any(member.id == me.id for member in message.new_chat_members or []):
+        return
+    hello = texts.GROUP_HELLO
+    if not await sees_plain_messages(bot, message.chat.id):
+        hello += texts.GROUP_PRIVACY
+    await message.answer(hello)
+
+
 async def group_help(message: Message) -> None:
     await message.reply(texts.GROUP_HELP)
 
@@ -521,6 +532,7 @@ def make_router() -> Router:
     router.message(Command("settle"))(settle)
     router.message(Command("start", "help"))(group_help)
     router.message(F.migrate_to_chat_id)(migrated)
+    router.message(F.new_chat_members)(added)
     router.message(Command(*(c for c in ENTRY_COMMANDS if c != "safe")))(entry)
     router.message(F.text & ~F.text.startswith("/"))(entry)
     router.edited_message(F.text)(edited)

@@ -14,7 +14,7 @@ from core.models import Expense, Household, HouseholdChatPost, HouseholdMember, 
 from core.periods import local_today
 from tests.bot.test_bot import bot_app, say, telegram  # noqa: F401
 from tests.conftest import make_user
-from tests.support.fake_telegram import BOT_USERNAME, FakeTelegram
+from tests.support.fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram
 
 GROUP = -100123
 ANA, BEN, CARA, STRANGER = 701, 702, 703, 704
@@ -96,6 +96,16 @@ async def bound_household(fake: FakeTelegram, app: Any) -> Household:
 
 async def test_household_binds_the_group_and_says_when_it_cannot_read_it(bot_app, telegram):  # noqa: F811
     client, app = bot_app
+    # Added to the group, the bot says what comes next, and that it cannot read it yet.
+    joined = telegram.group_update(GROUP, STRANGER, "", username="zed")
+    del joined["message"]["text"]
+    joined["message"]["new_chat_members"] = [
+        {"id": BOT_ID, "is_bot": True, "first_name": "finbot", "username": BOT_USERNAME}
+    ]
+    await telegram.push(joined)
+    [hello] = await telegram.wait_for(chat_id=GROUP)
+    assert hello.params["text"].startswith("Hello! I keep a household's shared money diary.")
+    assert "I can't see the plain messages in this group yet" in hello.params["text"]
     # A stranger cannot bind anything: they are told how to link first.
     answer = await said(telegram, STRANGER, "/household")
     assert answer.startswith("I don't know you yet. Open a private chat with me")
