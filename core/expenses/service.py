@@ -49,6 +49,18 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     ) -> Page[Any]:
         return await ExpenseRepository(session).page_rows(user.id, paging, filters)
 
+    async def shared_page(
+        self,
+        session: AsyncSession,
+        user: User,
+        household_id: int,
+        paging: Paging,
+        filters: Any = None,
+    ) -> Page[Any]:
+        return await ExpenseRepository(session).shared_page_rows(
+            user.id, household_id, paging, filters
+        )
+
     async def present(
         self, session: AsyncSession, user: User, objects: list[Any]
     ) -> list[BaseModel]:
@@ -111,7 +123,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             await TagRepository(session).replace("expense", expense.id, tags)
             setattr(expense, GIVEN_TAGS, tags)
         if has_budget:  # otherwise nothing can cross a line: skip the lock and the sums
-            await check_category(session, user, expense.category)
+            await check_category(session, user, expense.category, expense.household_id)
         return expense
 
     async def create_many(
@@ -170,7 +182,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         return expense
 
     async def after_change(self, session: AsyncSession, user: User, obj: Expense) -> None:
-        await check_category(session, user, obj.category)
+        await check_category(session, user, obj.category, obj.household_id)
 
 
 expenses = ExpenseService()
