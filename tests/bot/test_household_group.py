@@ -378,3 +378,33 @@ async def test_settle_with_a_member_who_has_no_telegram_name(bot_app, telegram):
     assert await said(telegram, BEN, "/balance") == (
         "Who owes whom in Flat 4B (EUR):\n• @ben → @ana: 7.50 EUR"
     )
+
+
+async def test_a_shared_budget_alert_reaches_the_group_and_each_member_once(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    ana = await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    household = await bound_household(telegram, app)
+    created = await client.post(
+        "/api/budgets/",
+        headers=ana,
+        json={"category": "food", "limit": 10, "period": "monthly", "household_id": household.id},
+    )
+    assert created.status_code == 201, created.text
+    await said(telegram, ANA, "food 4")
+    await said(telegram, BEN, "food 5")  # 9 of 10 between them: past 80 %
+    await said(telegram, BEN, "food 0.50")  # short of 100 %: no new alert
+    alert = "Flat 4B · food: 9.00 of 10.00 EUR spent this month (90 %)"
+    chats = (GROUP, ANA, BEN)  # the group, and each member's private chat
+
+    def alerts(chat: int) -> list[str]:
+        return [
+            c.params["text"] for c in telegram.sent(chat_id=chat) if "· food:" in c.params["text"]
+        ]
+
+    for _ in range(100):
+        if all(alerts(chat) for chat in chats):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.5)  # another delivery round sends nothing more
+    assert [alerts(chat) for chat in chats] == [[alert]] * 3
