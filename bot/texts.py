@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from core.currencies.codes import CURRENCY_EXPONENTS
+from core.money import in_minor_units, shown
 
 HELP = (
     "I keep your money diary. Just write to me:\n"
@@ -100,14 +100,21 @@ def entry_line(amount: Decimal, currency: str, category: str, day: str) -> str:
 
 def left_line(category: str, period: str, remaining: Decimal, limit: Decimal, currency: str) -> str:
     if remaining < 0:
-        return f"{category} ({period}): over by {money(-remaining, currency)} of {limit:.2f}"
-    return f"{category} ({period}): {money(remaining, currency)} left of {limit:.2f}"
+        return (
+            f"{category} ({period}): over by {money(-remaining, currency)}"
+            f" of {number(limit, currency)}"
+        )
+    return f"{category} ({period}): {money(remaining, currency)} left of {number(limit, currency)}"
 
 
 def money(amount: Decimal, currency: str) -> str:
     """In the currency's own minor units: 1500 JPY, 20.00 EUR, 1.250 KWD."""
-    exponent = CURRENCY_EXPONENTS.get(currency, 2)
-    return f"{amount:.{exponent}f} {currency}"
+    return shown(amount, currency)
+
+
+def number(amount: Decimal, currency: str) -> str:
+    """The figure alone, in the currency's minor units (its code said once nearby)."""
+    return in_minor_units(amount, currency)
 
 
 def money_in_base(amount: Decimal, currency: str, base_amount: Decimal, base: str) -> str:

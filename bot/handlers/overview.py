@@ -1,7 +1,6 @@
 """/budget, /goals, /save, /report: what the person has, in the chat."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -13,7 +12,7 @@ from bot.charts import category_chart
 from bot.middlewares import require_user
 from core.budgets.service import budgets
 from core.goals.service import goals
-from core.language.parsing import parse_amount
+from core.language.parsing import parse_amount_in
 from core.models import User
 from core.periods import PERIOD_WORDS, local_today, period_range
 from core.reports import service as reports
@@ -31,7 +30,8 @@ async def budget(message: Message, session: AsyncSession, user: User) -> None:
         percent = int(data["spent"] * 100 / data["limit"])
         lines.append(
             f"{data['category']} ({PERIOD_WORDS[data['period']]['this']}): "
-            f"{data['spent']:.2f} of {data['limit']:.2f} {user.currency}\n"
+            f"{texts.number(data['spent'], user.currency)} of "
+            f"{texts.money(data['limit'], user.currency)}\n"
             f"{texts.progress_bar(data['spent'], data['limit'])} {percent} %"
         )
     await message.answer("\n\n".join(lines))
@@ -44,7 +44,8 @@ async def goals_list(message: Message, session: AsyncSession, user: User) -> Non
         return
     lines = [
         f"{goal.description or 'goal'} (by {goal.deadline.isoformat()}): "
-        f"{goal.saved_amount:.2f} of {goal.target_amount:.2f} {user.currency}\n"
+        f"{texts.number(goal.saved_amount, user.currency)} of "
+        f"{texts.money(goal.target_amount, user.currency)}\n"
         f"{texts.progress_bar(goal.saved_amount, goal.target_amount)} "
         f"{int(goal.saved_amount * 100 / goal.target_amount)} %"
         for goal in found
@@ -54,8 +55,12 @@ async def goals_list(message: Message, session: AsyncSession, user: User) -> Non
 
 async def save(message: Message, command: CommandObject, session: AsyncSession, user: User) -> None:
     parts = (command.args or "").split(maxsplit=1)
-    amount = parse_amount(parts[0].replace("€", "").replace("$", "")) if parts else None
-    if amount is None or len(parts) < 2 or amount != amount.quantize(Decimal("0.01")):
+    amount = (
+        parse_amount_in(parts[0].replace("€", "").replace("$", ""), user.currency)
+        if parts
+        else None
+    )
+    if amount is None or len(parts) < 2:
         await message.answer(texts.SAVE_USAGE)
         return
     goal = await chats.save_to_goal(session, user, amount, parts[1])
@@ -66,10 +71,10 @@ async def save(message: Message, command: CommandObject, session: AsyncSession, 
         return
     await message.answer(
         texts.SAVED_TO_GOAL.format(
-            amount=f"{amount:.2f}",
+            amount=texts.number(amount, user.currency),
             name=goal.description,
-            saved=f"{goal.saved_amount:.2f}",
-            target=f"{goal.target_amount:.2f}",
+            saved=texts.number(goal.saved_amount, user.currency),
+            target=texts.number(goal.target_amount, user.currency),
             currency=user.currency,
         )
     )
@@ -89,11 +94,14 @@ async def report(
     name = "This week" if period == "weekly" else "This month"
     lines = [
         f"{name} ({start.isoformat()} – {(end - timedelta(days=0)).isoformat()})",
-        f"Income: {summary.total_income:.2f} {user.currency}",
-        f"Spent: {summary.total_expenses:.2f} {user.currency}",
-        f"Net: {summary.net:.2f} {user.currency}",
+        f"Income: {texts.money(summary.total_income, summary.currency)}",
+        f"Spent: {texts.money(summary.total_expenses, summary.currency)}",
+        f"Net: {texts.money(summary.net, summary.currency)}",
     ]
-    lines += [f"• {row.category}: {row.total:.2f}" for row in summary.by_category[:8]]
+    lines += [
+        f"• {row.category}: {texts.number(row.total, summary.currency)}"
+        for row in summary.by_category[:8]
+    ]
     chart = await category_chart(
         f"{name}: spending by category",
         [(row.category, row.total) for row in summary.by_category[:8]],

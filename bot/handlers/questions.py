@@ -60,7 +60,7 @@ async def _totals(message: Message, session: AsyncSession, user: User, question:
         amount=texts.money(summary.total_expenses, user.currency), span=span
     )
     rows = summary.by_category[:8]
-    lines = [head] + [f"• {row.category}: {row.total:.2f}" for row in rows]
+    lines = [head] + [f"• {row.category}: {texts.number(row.total, user.currency)}" for row in rows]
     if len(rows) < CHART_FROM_CATEGORIES:
         await message.answer("\n".join(lines))
         return

@@ -149,10 +149,10 @@ async def safe(message: Message, session: AsyncSession, user: User) -> None:
             days=figure.days_left,
             end=f"{figure.period_end:%d %b}",
             left=texts.money(figure.left, currency),
-            income=f"{figure.income:.2f}",
-            expected=f"{figure.expected_income:.2f}",
-            spent=f"{figure.spent:.2f}",
-            committed=f"{figure.committed:.2f}",
+            income=texts.number(figure.income, currency),
+            expected=texts.number(figure.expected_income, currency),
+            spent=texts.number(figure.spent, currency),
+            committed=texts.number(figure.committed, currency),
         )
     )
 

@@ -73,7 +73,9 @@ class BudgetRepository(OwnedRepository[Budget]):
         bounds = {period: previous_period(today, pay_day, period) for period in PERIODS}
         start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
         end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
-        total = func.coalesce(func.sum(Expense.amount), literal(Decimal(0), Expense.amount.type))
+        total = func.coalesce(
+            func.sum(Expense.base_amount), literal(Decimal(0), Expense.base_amount.type)
+        )
         query = (
             select(Budget.id, Budget.created_at, start.label("first"), Budget.limit - total)
             .outerjoin(

@@ -9,7 +9,7 @@ once per threshold); an import commits all its rows or none (the caller's transa
 from __future__ import annotations
 
 import asyncio
-import itertools
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -21,7 +21,7 @@ from core.crud import Page, Paging, owned
 from core.exceptions import Invalid, PayloadTooLarge
 from core.expenses.schemas import ExpenseCreate
 from core.expenses.service import expenses
-from core.imports.dedupe import dedupe_keys
+from core.imports.dedupe import file_id_key, identity, identity_digest, occurrence_key
 from core.imports.reader import MappingInput, iter_statement
 from core.imports.repository import ImportRepository
 from core.imports.statement import RowFailure, StatementRow
@@ -55,9 +55,12 @@ class ImportOptions:
 
 @dataclass
 class _Candidate:
-    key: str
     row: StatementRow
     entry: ExpenseCreate | IncomeCreate
+    key: str  # the dedupe key; for a row without a file id, set once its step is counted
+    identity: tuple[str, ...] | None = None  # a row without a file id: what it is
+    digest: bytes = b""  # ... its identity's digest
+    occurrence: int = 0  # ... and how many times it came in its step so far, itself included
     entry_id: int = 0  # the import entry that claimed its key
 
 
@@ -65,8 +68,10 @@ class _Candidate:
 class _Step:
     candidates: list[_Candidate] = field(default_factory=list)
     failed: list[dict[str, Any]] = field(default_factory=list)
-    repeated: int = 0  # rows whose file id already came earlier in the same file
+    repeated: int = 0  # rows whose file id already came earlier in the same step
     rows: int = 0  # readable rows in this step
+    # Rows without a file id in this step, by identity digest (readable ones, valid or not).
+    counts: Counter[bytes] = field(default_factory=Counter)
     last: bool = False
 
 
@@ -82,9 +87,11 @@ def _currency_kept() -> bool:
 
 
 class _StepReader:
-    """The statement in steps of at most STEP rows, read, keyed and validated in a worker
-    thread one step at a time, so memory stays flat in file size (what grows is one small
-    key per row carrying a file id, and the dedupe counter per distinct row)."""
+    """The statement in steps of at most STEP rows, read, identified and validated in a
+    worker thread one step at a time. Nothing here outlives a step: the occurrence counts
+    of identical rows live in the database (ImportRepository.count_occurrences), and a
+    file id repeated in a later step is a duplicate by the database's unique key, so
+    memory stays flat in file size."""
 
     def __init__(
         self, source: BinaryIO, options: ImportOptions, user_currency: str, step_rows: int = STEP
@@ -100,9 +107,7 @@ class _StepReader:
         )
         self._pending_failures: list[dict[str, Any]] = []
         self._items = items
-        rows_for_items, rows_for_keys = itertools.tee(self._rows_only(items))
-        self._keyed = zip(rows_for_items, dedupe_keys(rows_for_keys), strict=True)
-        self._seen_ids: set[str] = set()
+        self._rows = self._rows_only(items)
         self._user_currency = user_currency
         self._keep_currency = _currency_kept()
         self.first_failure: dict[str, Any] | None = None
@@ -122,16 +127,10 @@ class _StepReader:
 
     def next_step(self) -> _Step:
         step = _Step()
-        for row, key in self._keyed:
+        file_ids: set[str] = set()  # this step's; across steps the database's key decides
+        for row in self._rows:
             step.rows += 1
-            if row.external_id:
-                if key in self._seen_ids:
-                    step.repeated += 1
-                    continue
-                self._seen_ids.add(key)
-            entry = _entry_for(row, self._keep_currency, self._user_currency, step.failed)
-            if entry is not None:
-                step.candidates.append(_Candidate(key=key, row=row, entry=entry))
+            self._add(step, row, file_ids)
             if step.rows >= self.step_rows:
                 break
         else:
@@ -141,6 +140,45 @@ class _StepReader:
         if self.first_failure is None and step.failed:
             self.first_failure = min(step.failed, key=lambda failure: failure["line"])
         return step
+
+    def _add(self, step: _Step, row: StatementRow, file_ids: set[str]) -> None:
+        key = file_id_key(row)
+        if key is not None and key in file_ids:
+            step.repeated += 1
+            return
+        parts: tuple[str, ...] | None = None
+        digest = b""
+        if key is None:
+            parts = identity(row)
+            digest = identity_digest(parts)
+            step.counts[digest] += 1
+        entry = _entry_for(row, self._keep_currency, self._user_currency, step.failed)
+        if entry is None:
+            return
+        if key is not None:
+            file_ids.add(key)
+        step.candidates.append(
+            _Candidate(
+                row=row,
+                entry=entry,
+                key=key or "",
+                identity=parts,
+                digest=digest,
+                occurrence=step.counts[digest] if parts is not None else 0,
+            )
+        )
+
+
+async def _key_rows(repository: ImportRepository, step: _Step) -> None:
+    """Give each row without a file id its key: its identity and its occurrence in the
+    whole file so far (counted before this step in the database, plus within it)."""
+    if not step.counts:
+        return
+    before = await repository.count_occurrences(step.counts)
+    for candidate in step.candidates:
+        if candidate.identity is not None:
+            occurrence = before.get(candidate.digest, 0) + candidate.occurrence
+            candidate.key = occurrence_key(candidate.identity, occurrence)
 
 
 def _entry_for(
@@ -251,6 +289,7 @@ async def _store(
         duplicates=0,
     )
     await repository.add(imported)
+    await repository.start_counting()
     failed: list[dict[str, Any]] = []
     readable = done = 0
     categories: set[str] = set()
@@ -262,6 +301,7 @@ async def _store(
         done += step.rows
         if len(failed) < FAILED_LISTED:
             failed.extend(step.failed[: FAILED_LISTED - len(failed)])
+        await _key_rows(repository, step)
         claimed = await repository.claim(user.id, imported.id, [c.key for c in step.candidates])
         new = [c for c in step.candidates if c.key in claimed]
         imported.duplicates += step.repeated + len(step.candidates) - len(new)
@@ -279,6 +319,7 @@ async def _store(
     if alerts:  # once per category, after every row: one alert per threshold crossed
         await expenses.check_budgets_after_bulk(session, user, categories)
     imported.failed = sorted(failed, key=lambda failure: failure["line"])
+    await repository.stop_counting()
     await repository.flush()
     return imported
 

@@ -580,3 +580,12 @@ def parse_message(
     if isinstance(read, Unparsed) and read.reason not in LEGACY_REASONS:
         return Unparsed("no amount")
     return read
+
+
+def parse_amount_in(token: str, currency: str) -> Decimal | None:
+    """A positive amount of `currency` with its own decimals ("1.250" is 1.250 KWD but
+    1250 EUR); None when it is no number or has more decimals than `currency` takes."""
+    amount = parse_amount(token)
+    if amount is None:
+        return None
+    return _in_minor_units(amount, token, _exponent(currency, None))

@@ -20,6 +20,7 @@ from core.incomes.schemas import IncomeCreate
 from core.incomes.service import IncomeService, incomes
 from core.models import ChatEntry, Expense, Goal, Income, TelegramLinkCode, User
 from core.models.base import utcnow
+from core.money import in_minor_units, shown
 from core.rules.service import category_for
 from core.telegram.repository import TelegramRepository
 
@@ -165,7 +166,8 @@ async def record_for_message(
 ) -> Revised:
     """The entry a message reads as: recorded the first time, and the same entry brought
     in line after that (an edit of the message, a retried update, a second tap on the
-    same reading), so one message never makes two entries."""
+    same reading), so one message never makes two entries. An edited message is filed
+    by the person's rules and learning as a new one is."""
     repository = TelegramRepository(session)
     existing = await repository.entry_for_message(chat_id, message_id)
     if existing is not None and existing.user_id != user.id:
@@ -178,6 +180,7 @@ async def record_for_message(
         await repository.remove_entry(existing)
         await session.flush()
         return Revised(await record(session, user, chat_id, entry, message_id), "created")
+    entry = await _filed_by_rules(session, user, entry)
     if existing.kind != _kind(entry):  # "+20 refund" fixed to "20 refund": other table
         await _service(existing.kind).delete(session, user, existing.object_id)
         obj = await _create(session, user, entry)
@@ -209,7 +212,13 @@ async def describe(session: AsyncSession, user: User, entry: ChatEntry) -> str |
     except NotFound:
         return None
     label = obj.category if isinstance(obj, Expense) else obj.source
-    return f"{entry.kind} of {obj.amount:.2f} ({label})"
+    # The base currency goes without saying; another one is named.
+    amount = (
+        in_minor_units(obj.amount, obj.currency)
+        if obj.currency == user.currency
+        else shown(obj.amount, obj.currency)
+    )
+    return f"{entry.kind} of {amount} ({label})"
 
 
 async def forget(session: AsyncSession, user: User, chat_id: int, entry_id: int) -> str | None:

@@ -296,3 +296,77 @@ async def test_concurrent_imports_of_one_file_bring_it_in_once(
     assert sum(a.json()["created"] for a in answers) == 3
     expenses, incomes = await everything(client, alice)
     assert (len(expenses), len(incomes)) == (2, 1)
+
+
+UNORDERED = b"""Date,Description,Amount
+2024-01-05,COFFEE BAR,-3.20
+2024-01-06,BAKERY,-2.00
+2024-01-05,COFFEE BAR,-3.20
+2024-01-07,BAKERY,-2.00
+2024-01-05,COFFEE BAR,-3.20
+"""
+
+
+async def import_in_steps(app: Any, username: str, content: bytes, step_rows: int) -> Any:
+    """Through the service, `step_rows` rows a step: identical rows land in different steps."""
+    from sqlalchemy import select
+
+    from core.imports.service import ImportOptions, import_statement
+    from core.models import User
+
+    async with app.state.database.session() as session:
+        user = (await session.execute(select(User).where(User.username == username))).scalar_one()
+        source = io.BytesIO(content)
+        return await import_statement(
+            session, user, source, "s", 10**6, ImportOptions(), step_rows=step_rows
+        )
+
+
+async def stored_keys(app: Any, import_id: int) -> set[str]:
+    from sqlalchemy import select
+
+    from core.models import ImportEntry
+
+    async with app.state.database.session() as session:
+        found = await session.scalars(
+            select(ImportEntry.dedupe_key).where(ImportEntry.import_id == import_id)
+        )
+        return set(found)
+
+
+async def test_identical_rows_are_counted_across_steps_as_in_one_pass(
+    client: httpx.AsyncClient, alice: dict[str, str], app: Any
+) -> None:
+    from core.imports import dedupe_keys, read_statement
+
+    # Three identical coffees on the 5th, in three steps of a file not ordered by date.
+    first = await import_in_steps(app, "alice", UNORDERED, step_rows=2)
+    assert (first.expenses, first.duplicates) == (5, 0)
+    whole_file = set(dedupe_keys(read_statement(UNORDERED).rows))
+    assert await stored_keys(app, first.id) == whole_file  # the keys a single pass gives
+    # The same file in one step: nothing new.
+    again = await post_file(client, alice, "s.csv", UNORDERED)
+    assert (again.json()["created"], again.json()["duplicates"]) == (0, 5)
+    # A fourth coffee that day, one row a step: only it is new.
+    longer = UNORDERED + b"2024-01-05,COFFEE BAR,-3.20\n"
+    fourth = await import_in_steps(app, "alice", longer, step_rows=1)
+    assert (fourth.expenses, fourth.duplicates) == (1, 5)
+    coffees = [e for e in (await everything(client, alice))[0] if e["description"] == "COFFEE BAR"]
+    assert len(coffees) == 4
+
+
+async def test_a_file_id_repeated_in_a_later_step_is_a_duplicate(
+    client: httpx.AsyncClient, alice: dict[str, str], app: Any
+) -> None:
+    # The refund carries the first row's FITID: one transaction, whatever the step size.
+    content = (
+        (FIXTURES / "card_v2.ofx").read_bytes().replace(b"CC-2024-02-15-003", b"CC-2024-02-03-001")
+    )
+    counts = []
+    for step_rows in (1, 1000):
+        imported = await import_in_steps(app, "alice", content, step_rows)
+        counts.append(
+            (imported.expenses, imported.incomes, imported.duplicates, len(imported.failed))
+        )
+        await client.delete(f"/api/imports/{imported.id}/", headers=alice)
+    assert counts == [(1, 0, 1, 1), (1, 0, 1, 1)]  # the café's 1.234 EUR fails

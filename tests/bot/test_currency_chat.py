@@ -39,3 +39,39 @@ async def test_chat_entries_keep_their_currency_and_show_the_base(bot_app, teleg
     await telegram.push(telegram.message_update(CHAT, "/report month"))
     [photo] = await telegram.wait_for("sendPhoto", chat_id=CHAT)
     assert "Spent: 30.00 EUR" in photo.params["caption"]
+
+
+async def test_budget_goals_save_and_report_use_the_base_currencys_decimals(bot_app, telegram):
+    """A JPY base prints no decimals and a KWD base three, everywhere the bot shows money."""
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    today = local_today("UTC").isoformat()
+    cases = [
+        ("JPY", "5000", "1500", "100000", "2500", "500", "1500 of 5000 JPY", "2500 of 100000 JPY",
+         "Added 500 to trip: 3000 of 100000 JPY saved.", "Spent: 1500 JPY", "• food: 1500"),
+        ("KWD", "12.5", "1.25", "100.125", "2.5", "0.125", "1.250 of 12.500 KWD",
+         "2.500 of 100.125 KWD", "Added 0.125 to trip: 2.625 of 100.125 KWD saved.",
+         "Spent: 1.250 KWD", "• food: 1.250"),
+    ]  # fmt: skip
+    for currency, limit, spent, target, saved, added, *shown in cases:
+        for path in ("expenses", "budgets", "goals"):  # each base starts empty
+            for item in (await client.get(f"/api/{path}/", headers=alice)).json():
+                await client.delete(f"/api/{path}/{item['id']}/", headers=alice)
+        answer = await client.patch("/api/auth/me/", headers=alice, json={"currency": currency})
+        assert answer.status_code == 200, answer.text
+        budget = {"category": "food", "limit": limit, "period": "monthly"}
+        assert (await client.post("/api/budgets/", json=budget, headers=alice)).status_code == 201
+        expense = {"category": "food", "amount": spent, "date": today}
+        assert (await client.post("/api/expenses/", json=expense, headers=alice)).status_code == 201
+        goal = {"target_amount": target, "saved_amount": saved, "description": "trip",
+                "deadline": "2030-01-01"}  # fmt: skip
+        assert (await client.post("/api/goals/", json=goal, headers=alice)).status_code == 201
+        budget_line, goal_line, save_line, spent_line, category_line = shown
+        assert budget_line in await say(telegram, "/budget")
+        assert goal_line in await say(telegram, "/goals")
+        assert await say(telegram, f"/save {added} trip") == save_line
+        before = len(telegram.sent("sendPhoto", chat_id=CHAT))
+        await telegram.push(telegram.message_update(CHAT, "/report month"))
+        photo = (await telegram.wait_for("sendPhoto", chat_id=CHAT, count=before + 1))[-1]
+        assert spent_line in photo.params["caption"]
+        assert category_line in photo.params["caption"].splitlines()

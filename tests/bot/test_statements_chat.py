@@ -119,3 +119,40 @@ async def test_chat_entries_follow_rules_then_learning_and_keep_tags(bot_app, te
     await say(telegram, "taxi 22")
     newest = (await client.get("/api/expenses/?limit=1", headers=alice)).json()[0]
     assert (newest["amount"], newest["category"]) == (22, "transport")
+
+
+async def test_rules_then_learning_file_chat_entries_new_and_edited(bot_app, telegram):  # noqa: F811
+    """The words alone would file `uber 12.50` under "uber": the rule files it as transport,
+    with no question; what a PATCH taught files the next `bolt`; an edited message is filed
+    the same way as a new one."""
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    rule = {"contains": "uber", "category": "transport"}
+    assert (await client.post("/api/rules/", headers=alice, json=rule)).status_code == 201
+    before = len(telegram.sent(chat_id=CHAT))
+    typed = telegram.message_update(CHAT, "uber 12.50")
+    await telegram.push(typed)
+    [answer] = (await telegram.wait_for(chat_id=CHAT, count=before + 1))[before:]
+    assert answer.params["text"].startswith("Expense saved: 12.50 EUR · transport")
+
+    await say(telegram, "bolt 9")
+    bolt = (await client.get("/api/expenses/?limit=1", headers=alice)).json()[0]
+    assert bolt["category"] == "bolt"  # nothing known yet: the guess from the words
+    patched = await client.patch(
+        f"/api/expenses/{bolt['id']}/", headers=alice, json={"category": "transport"}
+    )
+    assert patched.status_code == 200, patched.text
+    assert (await say(telegram, "bolt 11")).startswith("Expense saved: 11.00 EUR · transport")
+
+    # The uber message edited to name one of the person's categories: the words now say
+    # "work", the rule still says transport, and the rule comes first.
+    budget = {"category": "work", "limit": 100, "period": "monthly"}
+    assert (await client.post("/api/budgets/", headers=alice, json=budget)).status_code == 201
+    before = len(telegram.sent(chat_id=CHAT))
+    edit = telegram.edited_update(CHAT, typed["message"]["message_id"], "uber work 14")
+    await telegram.push(edit)
+    [edited] = (await telegram.wait_for(chat_id=CHAT, count=before + 1))[before:]
+    assert edited.params["text"].startswith("Updated: 14.00 EUR · transport")
+    spent = {(e["amount"], e["category"]) for e in (await client.get(
+        "/api/expenses/", headers=alice)).json()}  # fmt: skip
+    assert spent == {(14, "transport"), (9, "transport"), (11, "transport")}

@@ -16,6 +16,7 @@ from core.language.parsing import (
     Question,
     Unparsed,
     parse_amount,
+    parse_amount_in,
     parse_message,
     read_message,
 )
@@ -523,3 +524,17 @@ def test_parse_message_records_only_entries(message: str, reason: str) -> None:
 def test_amount_forms(token: str, value: str | None) -> None:
     expected = Decimal(value) if value is not None else None
     assert parse_amount(token) == expected
+
+
+@pytest.mark.parametrize(
+    ("token", "currency", "value"),
+    [("0.125", "KWD", "0.125"), ("1.250", "KWD", "1.250"), ("1.250", "EUR", "1250.00"),
+     ("100", "JPY", "100"), ("12.5", "JPY", None), ("4.50", "EUR", "4.50"),
+     ("4.505", "EUR", "4505.00"), ("4.5051", "EUR", None), ("x", "EUR", None)],
+)  # fmt: skip
+def test_amount_in_a_currencys_own_decimals(token: str, currency: str, value: str | None) -> None:
+    expected = Decimal(value) if value is not None else None
+    found = parse_amount_in(token, currency)
+    assert found == expected
+    if expected is not None:
+        assert found is not None and found.as_tuple().exponent == expected.as_tuple().exponent
