@@ -5,16 +5,25 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats
 
 from bot.delivery import ChatDelivery
 from bot.errors import on_error
-from bot.handlers import edits, entries, overview, photos, recurring, start, statements
+from bot.handlers import (
+    edits,
+    entries,
+    household,
+    overview,
+    photos,
+    recurring,
+    start,
+    statements,
+)
 from bot.middlewares import DatabaseMiddleware
 from core.config import Settings
 from core.db import Database
@@ -35,6 +44,12 @@ COMMANDS = [
     BotCommand(command="safe", description="What is safe to spend a day until pay day"),
     BotCommand(command="undo", description="Take back the last entry"),
     BotCommand(command="help", description="What I understand"),
+]
+GROUP_COMMANDS = [
+    BotCommand(command="household", description="Make this group your household's chat"),
+    BotCommand(command="balance", description="Who owes whom"),
+    BotCommand(command="settle", description="You paid someone: /settle @name 20"),
+    BotCommand(command="help", description="What I do in a group"),
 ]
 
 
@@ -58,8 +73,12 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
     )
     dispatcher.update.outer_middleware(DatabaseMiddleware(database))
     dispatcher.errors.register(on_error)
+    # A person's own money is talked about in private only; groups have their router.
+    private = Router(name="private")
+    private.message.filter(F.chat.type == "private")
+    private.edited_message.filter(F.chat.type == "private")
     # Commands first; plain text last, so that it never swallows a command.
-    dispatcher.include_routers(
+    private.include_routers(
         start.make_router(),
         overview.make_router(),
         photos.make_router(),
@@ -68,12 +87,14 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
         entries.make_router(),
         edits.make_router(),
     )
+    dispatcher.include_routers(household.make_router(), private)
     return dispatcher
 
 
 async def prepare(bot: Bot, settings: Settings) -> None:
     """Register the command menu, and the webhook (or remove one, for polling)."""
     await bot.set_my_commands(COMMANDS)
+    await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     if settings.telegram_webhook_url:
         secret = settings.telegram_webhook_secret
         await bot.set_webhook(

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Chat, Message, TelegramObject
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot import texts
 from core.db import Database
@@ -13,6 +13,14 @@ from core.metrics import BOT_UPDATES
 from core.telegram import service as chats
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def account_chat(chat: Chat | None, sender: User | None) -> int | None:
+    """The private chat whose account acts: the chat itself, or in a group the
+    sender's own (a person's private chat id is their user id)."""
+    if chat is None or chat.type == "private":
+        return chat.id if chat else None
+    return sender.id if sender else None
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -25,9 +33,9 @@ class DatabaseMiddleware(BaseMiddleware):
         # handler apologises) when it raises, so an update is never half-recorded.
         try:
             async with self.database.session() as session:
-                chat: Chat | None = data.get("event_chat")
                 data["session"] = session
-                data["user"] = await chats.user_for_chat(session, chat.id) if chat else None
+                account = account_chat(data.get("event_chat"), data.get("event_from_user"))
+                data["user"] = await chats.user_for_chat(session, account) if account else None
                 result = await handler(event, data)
         except Exception:
             BOT_UPDATES.labels("error").inc()

@@ -215,3 +215,60 @@ def imported(expenses: int, incomes: int, duplicates: int, failed: list[int]) ->
         more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
         text += f"\nLines I could not read: {lines}{more}."
     return text
+
+
+# Households in a Telegram group (SPEC 8).
+GROUP_HELP = (
+    "I keep this household's shared money diary. Members just write here:\n"
+    "• coffee 4.50 — a shared expense, paid by whoever wrote it\n"
+    "• +300 refund — a shared income\n"
+    "Commands:\n"
+    "/household — make this group a household's chat (once)\n"
+    "/balance — who owes whom\n"
+    "/settle @name 20 — you paid @name 20\n"
+    "Your own, private entries stay in your private chat with me."
+)
+GROUP_HOW_TO_LINK = (
+    "Open a private chat with me ({link}) and send /start — or, if you have a finbot "
+    "account, send /start <code> there with a link code from the app."
+)
+GROUP_UNLINKED_ENTRY = "I don't know you yet, so I saved nothing. " + GROUP_HOW_TO_LINK
+GROUP_UNLINKED = "I don't know you yet. " + GROUP_HOW_TO_LINK
+GROUP_INVITE = (
+    "Ask a member for an invite (POST /api/households/{id}/invites/ in the app), "
+    "and join with its code."
+)
+GROUP_NOT_A_MEMBER = "You are not a member of {household}, so I saved nothing. " + GROUP_INVITE
+GROUP_MEMBERS_ONLY = "That is for the members of {household}. " + GROUP_INVITE
+GROUP_HELLO = (
+    "Hello! I keep a household's shared money diary. A member who has linked their "
+    "private chat with me sends /household here to make this group the household's chat."
+)
+GROUP_NOT_BOUND = "This group is not a household's chat yet. A member sends /household here first."
+GROUP_BOUND = "This group is now the chat of the household {household}. " + GROUP_HELP
+GROUP_CREATED = (
+    "I made the household {household} for this group, with you as its owner. "
+    "Invite the others from the app (POST /api/households/{id}/invites/); once they "
+    "have joined and linked their chat with me, they can write here too.\n\n" + GROUP_HELP
+)
+GROUP_ALREADY = "This group is already the chat of the household {household}."
+GROUP_NO_SUCH = "You have no household called “{name}” without a group. {choices}"
+GROUP_CHOICES = "Yours without a group: {names}."
+GROUP_NO_CHOICES = "Send /household alone to make a new one for this group."
+GROUP_PRIVACY = (
+    "\n\nI can't see the plain messages in this group yet, only commands. Either turn my "
+    "privacy mode off (in @BotFather: /setprivacy, choose me, Disable — then remove me "
+    "from the group and add me again), or make me an admin of this group."
+)
+GROUP_SAVED = "{who}: {saved} (shared)"
+GROUP_NO_RECURRING = "Recurring entries are set up in a private chat with me; I saved nothing here."
+GROUP_NOT_YOURS = "Only whoever wrote it can change that."
+GROUP_BALANCE_HEAD = "Who owes whom in {household} ({currency}):"
+GROUP_BALANCE_LINE = "• {debtor} → {creditor}: {amount}"
+GROUP_ALL_SETTLED = "Everyone in {household} is settled up."
+GROUP_SETTLE_USAGE = "Write it like this: /settle @name 20 — you paid @name 20."
+GROUP_SETTLE_UNKNOWN = "I don't know {name}. Members: {names}."
+GROUP_SETTLE_STRANGER = "{name} is not a member of {household}."
+GROUP_SETTLE_SELF = "You can't settle with yourself."
+GROUP_SETTLE_BAD_AMOUNT = "{amount} is not an amount I can record: {reason}."
+GROUP_SETTLED = "Recorded: {payer} paid {payee} {amount}."

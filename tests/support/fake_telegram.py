@@ -15,6 +15,7 @@ from aiohttp import web
 from tests.support.mail import free_port
 
 BOT_USERNAME = "finbot_test_bot"
+BOT_ID = 4242
 
 
 @dataclass
@@ -33,6 +34,8 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.blocked_chats: set[int] = set()
+        self.reads_all_group_messages = False  # getMe: privacy mode on, as BotFather sets it
+        self.admin_in: set[int] = set()  # groups where the bot is an admin
         self.fail_next: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self._updates: list[dict[str, Any]] = []
         self._arrived = asyncio.Condition()
@@ -77,6 +80,23 @@ class FakeTelegram:
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return {"update_id": next(self._ids), "message": message}
 
+    def group_update(
+        self,
+        chat_id: int,
+        sender_id: int,
+        text: str,
+        username: str | None = None,
+        title: str = "Flat 4B",
+    ) -> dict[str, Any]:
+        """`sender_id` wrote `text` in the group `chat_id` (a negative id, as Telegram's)."""
+        update = self.message_update(chat_id, text)
+        update["message"]["chat"] = {"id": chat_id, "type": "group", "title": title}
+        sender: dict[str, Any] = {"id": sender_id, "is_bot": False, "first_name": f"P{sender_id}"}
+        if username:
+            sender["username"] = username
+        update["message"]["from"] = sender
+        return update
+
     def edited_update(self, chat_id: int, message_id: int, text: str) -> dict[str, Any]:
         """The person edited their message `message_id` to read `text`."""
         edit = self.message_update(chat_id, text)["message"]
@@ -98,18 +118,33 @@ class FakeTelegram:
             extra["caption"] = caption
         return self.message_update(chat_id, **extra)
 
-    def callback_update(self, chat_id: int, data: str, message_id: int = 1) -> dict[str, Any]:
+    def callback_update(
+        self,
+        chat_id: int,
+        data: str,
+        message_id: int = 1,
+        sender_id: int | None = None,
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        """A button pressed under a message in `chat_id`: in a group (a negative id), by
+        `sender_id`."""
+        chat: dict[str, Any] = {"id": chat_id, "type": "private"}
+        if chat_id < 0:
+            chat = {"id": chat_id, "type": "group", "title": "Flat 4B"}
+        sender: dict[str, Any] = {"id": sender_id or chat_id, "is_bot": False, "first_name": "Ana"}
+        if username:
+            sender["username"] = username
         return {
             "update_id": next(self._ids),
             "callback_query": {
                 "id": str(next(self._ids)),
-                "from": {"id": chat_id, "is_bot": False, "first_name": "Ana"},
+                "from": sender,
                 "chat_instance": "ci",
                 "data": data,
                 "message": {
                     "message_id": message_id,
                     "date": int(time.time()),
-                    "chat": {"id": chat_id, "type": "private"},
+                    "chat": chat,
                     "text": "Expense saved: 1.00 EUR · x · 2026-01-01",
                 },
             },
@@ -169,10 +204,11 @@ class FakeTelegram:
         return params, files
 
     def _message(self, chat_id: Any, **content: Any) -> dict[str, Any]:
+        chat_type = "group" if int(chat_id) < 0 else "private"
         return {
             "message_id": next(self._ids),
             "date": int(time.time()),
-            "chat": {"id": int(chat_id), "type": "private"},
+            "chat": {"id": int(chat_id), "type": chat_type},
             **content,
         }
 
@@ -203,7 +239,38 @@ class FakeTelegram:
             )
         result: Any = True
         if method == "getMe":
-            result = {"id": 4242, "is_bot": True, "first_name": "finbot", "username": BOT_USERNAME}
+            result = {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "finbot",
+                "username": BOT_USERNAME,
+                "can_read_all_group_messages": self.reads_all_group_messages,
+            }
+        elif method == "getChatMember":
+            role = "administrator" if int(params["chat_id"]) in self.admin_in else "member"
+            member: dict[str, Any] = {
+                "status": role,
+                "user": {"id": int(params["user_id"]), "is_bot": True, "first_name": "x"},
+            }
+            if role == "administrator":
+                member.update(
+                    {
+                        "can_be_edited": False,
+                        "is_anonymous": False,
+                        "can_manage_chat": True,
+                        "can_delete_messages": False,
+                        "can_manage_video_chats": False,
+                        "can_restrict_members": False,
+                        "can_promote_members": False,
+                        "can_change_info": False,
+                        "can_invite_users": False,
+                        "can_post_stories": False,
+                        "can_edit_stories": False,
+                        "can_delete_stories": False,
+                        "can_send_welcome_messages": False,
+                    }
+                )
+            result = member
         elif method == "getUpdates":
             result = await self._get_updates(params)
         elif method == "sendMessage":

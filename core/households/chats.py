@@ -1,0 +1,130 @@
+"""A household's Telegram group (SPEC 8): binding a group with /household, who may
+record there, members by their Telegram names, and the group posts' delivery."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.exceptions import Invalid, NotFound
+from core.households.chat_repository import HouseholdChatRepository
+from core.households.repository import HouseholdRepository
+from core.households.service import create_household
+from core.models import Household, HouseholdChatPost, User
+from core.models.base import utcnow
+
+NAME_LENGTH = 64  # households.name
+DEFAULT_NAME = "Household"
+# As for notifications: a sender leases a batch, so another sender leaves it alone.
+POST_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What /household did in a group: "bound" (one of the sender's households),
+    "created" (a new one, named after the group), "already" (the group had one),
+    or "no-such" (the sender named none of their households without a group;
+    `choices` are those)."""
+
+    outcome: str
+    household: Household | None = None
+    choices: tuple[str, ...] = ()
+
+
+async def bind_chat(
+    session: AsyncSession, user: User, chat_id: int, title: str | None, choice: str | None = None
+) -> Bound:
+    """Make the group `chat_id` the chat of one of the sender's households.
+
+    A group belongs to one household and a household has one group, so only the
+    sender's households without a group are candidates: the one named by `choice`,
+    else the one they own, else the one they joined most recently. With none, a new
+    household named after the group is made, with the sender as its owner.
+    """
+    repository = HouseholdChatRepository(session)
+    current = await repository.household_of_chat(chat_id)
+    if current is not None:
+        return Bound("already", current)
+    candidates = [household for household, _ in await repository.unbound_households(user.id)]
+    wanted = (choice or "").strip().lower()
+    if wanted:
+        named = [household for household in candidates if household.name.lower() == wanted]
+        if not named:
+            return Bound("no-such", choices=tuple(h.name for h in candidates))
+        candidates = named
+    if candidates:
+        await repository.bind(candidates[0], chat_id, utcnow())
+        return Bound("bound", candidates[0])
+    name = (title or "").strip()[:NAME_LENGTH] or DEFAULT_NAME
+    household = await create_household(session, user, name)
+    await repository.bind(household, chat_id, utcnow())
+    return Bound("created", household)
+
+
+async def household_of_chat(session: AsyncSession, chat_id: int) -> Household | None:
+    return await HouseholdChatRepository(session).household_of_chat(chat_id)
+
+
+async def is_member(session: AsyncSession, household: Household, user: User) -> bool:
+    return await HouseholdRepository(session).is_member(user.id, household.id)
+
+
+async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup, and Telegram gave it a new id."""
+    await HouseholdChatRepository(session).move_chat(old_chat_id, new_chat_id)
+
+
+async def remember_username(session: AsyncSession, user: User, username: str | None) -> None:
+    """Keep the sender's Telegram @name, so that `/settle @name` finds them."""
+    username = username[:64] if username else None
+    if user.telegram_username != username:
+        await HouseholdChatRepository(session).set_telegram_username(user, username)
+
+
+async def members(session: AsyncSession, household: Household) -> list[User]:
+    return await HouseholdChatRepository(session).members(household.id)
+
+
+async def member_named(session: AsyncSession, household: Household, name: str) -> User:
+    """The member whose Telegram @name (or else finbot username) is `name`.
+
+    NotFound("member") when nobody answers to it; Invalid when someone does who is
+    not a member of this household."""
+    repository = HouseholdChatRepository(session)
+    wanted = name.strip().removeprefix("@")
+    if not wanted:
+        raise NotFound("member")
+    people = household_members_named(await repository.members(household.id), wanted)
+    if people:
+        return people[0]
+    stranger = await repository.user_by_telegram_username(
+        wanted
+    ) or await repository.user_by_username(wanted)
+    if stranger is None:
+        raise NotFound("member")
+    raise Invalid(f"{name} is not a member of this household", field="to")
+
+
+def household_members_named(people: list[User], name: str) -> list[User]:
+    """Members whose Telegram @name is `name`, then those whose finbot username is."""
+    lowered = name.lower()
+    return [p for p in people if (p.telegram_username or "").lower() == lowered] + [
+        p for p in people if p.username.lower() == lowered
+    ]
+
+
+async def claim_posts(
+    session: AsyncSession, now: datetime, limit: int
+) -> list[tuple[HouseholdChatPost, int]]:
+    """Group posts due, with their group's chat id, leased to this sender."""
+    return await HouseholdChatRepository(session).claim_posts(now, now + POST_LEASE, limit)
+
+
+async def record_post_deliveries(
+    session: AsyncSession, delivered: list[int], retries: dict[int, datetime]
+) -> None:
+    """Mark these delivered (now), and put those back for another try at their time."""
+    repository = HouseholdChatRepository(session)
+    await repository.mark_delivered(delivered, utcnow())
+    for post_id, at in retries.items():
+        await repository.retry_at(post_id, at)
