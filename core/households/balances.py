@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.currencies.service import convert
+from core.currencies.codes import CURRENCY_EXPONENTS
+from core.currencies.service import ensure_rates_loaded
 from core.exceptions import Invalid, NotFound
 from core.households import settle
 from core.households.balance_repository import BalanceRepository
@@ -29,24 +30,46 @@ async def household_of(session: AsyncSession, user: User, household_id: int) -> 
 
 
 async def household_balances(session: AsyncSession, household: Household) -> settle.Balances:
-    """Every member's paid, share, settlements and balance, and the fewest transfers."""
+    """Every member's paid, share, settlements and balance, and the fewest transfers.
+
+    The sums come from one SQL statement (balance_repository); only the transfers,
+    over a handful of per-person totals, are worked out here. Someone who left the
+    household but still has shared entries or settlements keeps a line, so the
+    balances still add up to zero and what they are owed or owe stays visible.
+    """
     repository = BalanceRepository(session)
-    members = await repository.member_ids(household.id)
-    splits = await repository.splits(household.id)
-    expenses = []
-    for row in await repository.shared_expenses(household.id):
-        if row.user_id not in members:
-            continue
-        amount = row.amount
-        if row.currency != household.currency:
-            conversion = await convert(session, amount, row.currency, household.currency, row.date)
-            amount = conversion.amount
-        expenses.append(settle.SharedExpense(row.user_id, amount, splits.get(row.id)))
-    settlements = [
-        settle.Settlement(s.from_user_id, s.to_user_id, s.amount)
-        for s in await repository.settlements(household.id)
-    ]
-    return settle.settle(members, expenses, settlements, household.currency)
+    totals = await repository.totals(household.id, household.currency)
+    if totals.unpriced and await ensure_rates_loaded(session):
+        totals = await repository.totals(household.id, household.currency)
+    if totals.unpriced:
+        raise Invalid(
+            f"a shared expense has no exchange rate into {household.currency}", field="currency"
+        )
+    exponent = CURRENCY_EXPONENTS[household.currency]
+    balances = {
+        person.user_id: person.paid - person.share + person.settled_out - person.settled_in
+        for person in totals.people
+    }
+    members = tuple(
+        settle.MemberBalance(
+            user_id=person.user_id,
+            paid=_money(person.paid, exponent),
+            share=_money(person.share, exponent),
+            settled_out=_money(person.settled_out, exponent),
+            settled_in=_money(person.settled_in, exponent),
+            balance=_money(balances[person.user_id], exponent),
+        )
+        for person in totals.people
+    )
+    transfers = settle.fewest_transfers(
+        {user_id: _money(units, exponent) for user_id, units in balances.items()},
+        household.currency,
+    )
+    return settle.Balances(currency=household.currency, members=members, transfers=tuple(transfers))
+
+
+def _money(units: int, exponent: int) -> Decimal:
+    return Decimal(units).scaleb(-exponent)
 
 
 async def record_settlement(
