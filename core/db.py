@@ -5,11 +5,16 @@ import collections
 import fcntl
 import logging
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import (
+    AsyncAdapt_asyncpg_connection,
+    AsyncAdapt_asyncpg_cursor,
+)
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
@@ -272,6 +277,58 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
         give_back(record.record_info)  # after a connection error, say
 
 
+# A statement that writes, locks or takes a transaction-scoped lock needs the
+# transaction open before it; anything else may run before BEGIN.
+_NEEDS_TRANSACTION = re.compile(
+    r"\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|NEXTVAL|SETVAL|SET_CONFIG|PG_ADVISORY\w*|"
+    r"FOR\s+(NO\s+KEY\s+UPDATE|KEY\s+SHARE|UPDATE|SHARE))\b"
+)
+
+
+def _plain_read(statement: str, known: dict[str, bool] = {}) -> bool:  # noqa: B006 (a cache)
+    read = known.get(statement)
+    if read is None:
+        upper = statement.lstrip().upper()
+        read = upper.startswith(("SELECT", "WITH")) and not _NEEDS_TRANSACTION.search(upper)
+        if len(known) < 4096:
+            known[statement] = read
+    return read
+
+
+class _LazyBeginCursor(AsyncAdapt_asyncpg_cursor):
+    """asyncpg's adapter opens a transaction (a BEGIN round trip) before the first
+    statement; this one runs plain reads before it, so a unit of work that only
+    reads makes no BEGIN and no COMMIT at all, and one that writes opens its
+    transaction at its first write. Under READ COMMITTED every statement takes its
+    own snapshot anyway, so reads before the first write see what they would have
+    seen inside it; statements after it run inside it and see its writes."""
+
+    __slots__ = ()
+
+    async def _prepare_and_execute(self, operation: Any, parameters: Any) -> None:
+        adapter = self._adapt_connection
+        if adapter._transaction is not None or not _plain_read(operation):
+            await super()._prepare_and_execute(operation, parameters)
+            return
+        # The adapter skips BEGIN in autocommit; one statement's worth of it.
+        level, adapter.isolation_level = adapter.isolation_level, "autocommit"
+        try:
+            await super()._prepare_and_execute(operation, parameters)
+        finally:
+            adapter.isolation_level = level
+
+
+class _LazyBeginConnection(AsyncAdapt_asyncpg_connection):
+    __slots__ = ()
+    _cursor_cls = _LazyBeginCursor
+
+
+def _tune_postgres(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.__class__ = _LazyBeginConnection  # same layout, lazy BEGIN
+
+
 def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any) -> AsyncEngine:
     # A fixed pool and no overflow: overflow connections are closed as soon as
     # they are returned, so a busy API would open (and TLS-negotiate) a new
@@ -284,7 +341,10 @@ def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("pool_timeout", 10)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.driver == "asyncpg":
+        _tune_postgres(engine)
+    return engine
 
 
 class Database:

@@ -16,7 +16,7 @@ from sqlalchemy import (
 
 from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_ids
 from core.expenses.schemas import ExpenseFilters
-from core.models import Budget, Document, Expense
+from core.models import Budget, Document, Expense, ExpenseTag
 from core.models.base import utcnow
 from core.tags.repository import has_tag
 
@@ -70,7 +70,8 @@ class ExpenseRepository(DatedRepository[Expense]):
         return [(d, c) for d, c in await connection.execute(query)]
 
     async def page_rows(self, user_id: int, paging: Paging, filters: Any = None) -> Page[Any]:
-        """A page of rows with `has_documents` per row and the total, in one round trip.
+        """A page of rows with `has_documents` and `has_tags` per row and the total, in
+        one round trip.
 
         The total is an uncorrelated subquery (counted once, on the index) rather
         than a window count, which would read every row of the user to count them.
@@ -113,10 +114,12 @@ def _page_query(narrowing: list[ColumnElement[bool]]) -> Select[Any]:
     where = [Expense.user_id == bindparam("owner_id"), *narrowing]
     total = select(func.count()).select_from(Expense).where(*where).correlate(None)
     has_documents = exists().where(Document.expense_id == Expense.id)
+    has_tags = exists().where(ExpenseTag.expense_id == Expense.id)
     return (
         select(
             *EXPENSE_COLUMNS,
             has_documents.label("has_documents"),
+            has_tags.label("has_tags"),
             total.scalar_subquery().label("total"),
         )
         .where(*where)

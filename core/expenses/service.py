@@ -50,7 +50,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         self, session: AsyncSession, user: User, objects: list[Any]
     ) -> list[BaseModel]:
         documents = await self._document_ids(session, objects)
-        tags = await TagRepository(session).of("expense", [e.id for e in objects])
+        tags = await self._tags(session, objects)
         return [
             expense_out(expense, documents.get(expense.id, []), tags.get(expense.id))
             for expense in objects
@@ -58,7 +58,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
 
     async def present_json(self, session: AsyncSession, user: User, objects: list[Any]) -> bytes:
         documents = await self._document_ids(session, objects)
-        tags = await TagRepository(session).of("expense", [e.id for e in objects])
+        tags = await self._tags(session, objects)
         return EXPENSE_LIST_JSON.dump_json(
             [
                 {
@@ -84,6 +84,11 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         # Rows from list_page say whether they have documents: ask only for those.
         with_documents = [e.id for e in objects if getattr(e, "has_documents", True)]
         return await DocumentRepository(session).ids_by_expense(with_documents)
+
+    async def _tags(self, session: AsyncSession, objects: list[Any]) -> dict[int, list[str]]:
+        # Likewise for tags: most pages have none, and then no query is made.
+        tagged = [e.id for e in objects if getattr(e, "has_tags", True)]
+        return await TagRepository(session).of("expense", tagged)
 
     async def present_new(self, session: AsyncSession, user: User, obj: Expense) -> BaseModel:
         # A new expense has no documents yet; its tags are the ones it was given.
