@@ -11,6 +11,7 @@ from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware
 from api.routes import auth, export, health, ledger, notifications, payments, reports, telegram
 from api.routes.documents import documents_router
+from api.routes.household_balances import router as household_balances_router
 from api.routes.imports import imports_router
 from api.routes.planning import router as planning_router
 from api.routes.rates import router as rates_router
@@ -99,4 +100,5 @@ def create_app(
     app.include_router(rules_router)
     app.include_router(payments.router)
     app.include_router(telegram.router)
+    app.include_router(household_balances_router)
     return app

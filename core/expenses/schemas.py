@@ -5,6 +5,7 @@ from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict
 
 from core.crud import DateFilters
+from core.households.balance_schemas import ShareValue, Split
 from core.money import Money, PositiveMoney
 from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
 from core.tags.schemas import Tags
@@ -17,6 +18,7 @@ class ExpenseCreate(Schema):
     date: IsoDate | None = None  # today, in the user's timezone, when left out
     description: Description = ""
     tags: Tags | None = None
+    split: Split | None = None  # a shared expense's uneven split; equal when left out
 
 
 class ExpenseUpdate(Schema):
@@ -26,6 +28,7 @@ class ExpenseUpdate(Schema):
     date: IsoDate | None = None
     description: Description | None = None
     tags: Tags | None = None
+    split: Split | None = None  # {}: back to an equal split
 
 
 class ExpenseOut(OutSchema):
@@ -40,6 +43,7 @@ class ExpenseOut(OutSchema):
     description: str
     document_ids: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    split: dict[int, ShareValue] | None = None  # None: split equally, or not shared
 
 
 class ExpenseJson(TypedDict):
@@ -56,6 +60,7 @@ class ExpenseJson(TypedDict):
     description: str
     document_ids: list[str]
     tags: list[str]
+    split: dict[int, ShareValue] | None
 
 
 EXPENSE_LIST_JSON = TypeAdapter(list[ExpenseJson])

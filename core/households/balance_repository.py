@@ -16,7 +16,6 @@ leftover-cent rule the statement reproduces:
   (remainder DESC, payer first, user id), as settle.py sorts.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,8 +28,10 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     exists,
     func,
+    insert,
     literal,
     select,
     type_coerce,
@@ -40,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.currencies.repository import conversion_table, convert_amount
-from core.models import Expense, ExpenseShare, Household, HouseholdMember, Settlement
+from core.models import Expense, ExpenseShare, Household, HouseholdMember, Settlement, User
 from core.models.base import MONEY_SCALE
 from core.models.households import SHARE_UNIT
 
@@ -86,24 +87,34 @@ class BalanceRepository:
         )
         return list((await self.session.scalars(query)).all())
 
-    async def shared_expenses(self, household_id: int) -> Sequence[Any]:
-        """(id, user_id, amount, currency, date) of every shared expense."""
-        query = select(
-            Expense.id, Expense.user_id, Expense.amount, Expense.currency, Expense.date
-        ).where(Expense.household_id == household_id)
-        return (await self.session.execute(query)).all()
+    async def usernames(self, user_ids: list[int]) -> dict[int, str]:
+        query = select(User.id, User.username).where(User.id.in_(user_ids))
+        return {user_id: name for user_id, name in await self.session.execute(query)}
 
-    async def splits(self, household_id: int) -> dict[int, dict[int, Decimal]]:
-        """expense id -> {user_id: share} for the shared expenses split unevenly."""
-        query = (
-            select(ExpenseShare.expense_id, ExpenseShare.user_id, ExpenseShare.share)
-            .join(Expense, Expense.id == ExpenseShare.expense_id)
-            .where(Expense.household_id == household_id)
+    async def shares_of(self, expense_ids: list[int]) -> dict[int, dict[int, Decimal]]:
+        """expense id -> {user_id: share} for those of these expenses split unevenly."""
+        if not expense_ids:
+            return {}
+        query = select(ExpenseShare.expense_id, ExpenseShare.user_id, ExpenseShare.share).where(
+            ExpenseShare.expense_id.in_(expense_ids)
         )
         found: dict[int, dict[int, Decimal]] = {}
         for expense_id, user_id, share in await self.session.execute(query):
             found.setdefault(expense_id, {})[user_id] = share
         return found
+
+    async def replace_shares(self, expense_id: int, split: dict[int, Decimal]) -> None:
+        await self.session.execute(
+            delete(ExpenseShare).where(ExpenseShare.expense_id == expense_id)
+        )
+        if split:
+            await self.session.execute(
+                insert(ExpenseShare),
+                [
+                    {"expense_id": expense_id, "user_id": user_id, "share": share}
+                    for user_id, share in split.items()
+                ],
+            )
 
     async def settlements(self, household_id: int) -> list[Settlement]:
         query = (

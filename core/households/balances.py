@@ -4,6 +4,7 @@ Takes a session, never commits. The caller has checked that the household is the
 user's (a non-member gets NotFound before reaching here).
 """
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from core.currencies.service import ensure_rates_loaded
 from core.exceptions import Invalid, NotFound
 from core.households import settle
 from core.households.balance_repository import BalanceRepository
+from core.households.balance_schemas import BalancesOut, MemberBalanceOut, TransferOut
 from core.models import Household, Settlement, User
 from core.money import MONEY_DECIMALS, MONEY_DIGITS
 from core.periods import local_today
@@ -37,6 +39,40 @@ async def household_balances(session: AsyncSession, household: Household) -> set
     household but still has shared entries or settlements keeps a line, so the
     balances still add up to zero and what they are owed or owe stays visible.
     """
+    result, _ = await _balances(session, household)
+    return result
+
+
+async def balances_out(session: AsyncSession, household: Household) -> BalancesOut:
+    """household_balances with each person's name and whether they are still a member."""
+    result, current = await _balances(session, household)
+    names = await BalanceRepository(session).usernames([m.user_id for m in result.members])
+    return BalancesOut(
+        currency=result.currency,
+        members=[
+            MemberBalanceOut(
+                user_id=m.user_id,
+                username=names.get(m.user_id, ""),
+                member=m.user_id in current,
+                paid=m.paid,
+                share=m.share,
+                settled_out=m.settled_out,
+                settled_in=m.settled_in,
+                balance=m.balance,
+            )
+            for m in result.members
+        ],
+        transfers=[
+            TransferOut(from_user_id=t.from_user_id, to_user_id=t.to_user_id, amount=t.amount)
+            for t in result.transfers
+        ],
+    )
+
+
+async def _balances(
+    session: AsyncSession, household: Household
+) -> tuple[settle.Balances, set[int]]:
+    """The balances, and who of them is a member now."""
     repository = BalanceRepository(session)
     totals = await repository.totals(household.id, household.currency)
     if totals.unpriced and await ensure_rates_loaded(session):
@@ -65,11 +101,39 @@ async def household_balances(session: AsyncSession, household: Household) -> set
         {user_id: _money(units, exponent) for user_id, units in balances.items()},
         household.currency,
     )
-    return settle.Balances(currency=household.currency, members=members, transfers=tuple(transfers))
+    result = settle.Balances(
+        currency=household.currency, members=members, transfers=tuple(transfers)
+    )
+    return result, {person.user_id for person in totals.people if person.is_member}
 
 
 def _money(units: int, exponent: int) -> Decimal:
     return Decimal(units).scaleb(-exponent)
+
+
+async def checked_split(
+    session: AsyncSession, user: User, household_id: int | None, split: Mapping[int, Decimal]
+) -> dict[int, Decimal]:
+    """The split of a shared expense of `household_id` by `user`: it names members only,
+    each share > 0, summing to exactly 1 (else Invalid naming `split`). {}: equal again."""
+    if not split:
+        return {}
+    if household_id is None:
+        raise Invalid("a split is for a shared expense: give household_id", field="split")
+    members = await BalanceRepository(session).member_ids(household_id)
+    if user.id not in members:
+        raise NotFound("household")
+    return settle.validate_split(split, members)
+
+
+async def save_split(session: AsyncSession, expense_id: int, split: dict[int, Decimal]) -> None:
+    """Store a checked split in place of the expense's old one ({}: split equally)."""
+    await BalanceRepository(session).replace_shares(expense_id, split)
+
+
+async def splits_of(session: AsyncSession, expense_ids: list[int]) -> dict[int, dict[int, Decimal]]:
+    """The uneven splits of these expenses (an expense split equally has none)."""
+    return await BalanceRepository(session).shares_of(expense_ids)
 
 
 async def record_settlement(
