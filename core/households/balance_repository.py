@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Integer,
     Numeric,
     and_,
     case,
@@ -285,36 +286,35 @@ def _totals_statement(dialect: str, household_id: int, currency: str, exponent: 
         .group_by(member.c.user_id)
     )
 
-    # Uneven splits: parts rounded down, then the leftover by largest remainder.
+    # Uneven splits: parts rounded down, then the leftover by largest remainder. The
+    # remainders of an expense add up to leftover * 10^9 (its shares sum to 10^9), so
+    # the leftover comes from the same window pass as the rank. A remainder is below
+    # 10^9: an INTEGER, whose sums stay integers (a BIGINT's would be NUMERIC).
     share = type_coerce(ExpenseShare.share, BigInteger)
     whole, rest = shared.c.units // SHARE_UNIT, shared.c.units % SHARE_UNIT
+    remainder = cast(rest * share % SHARE_UNIT, Integer)
     parts = (
         select(
             ExpenseShare.expense_id,
             ExpenseShare.user_id,
-            shared.c.payer,
-            shared.c.units,
             (whole * share + rest * share // SHARE_UNIT).label("part"),
-            (rest * share % SHARE_UNIT).label("remainder"),
+            remainder.label("remainder"),
+            # Ties go to the payer first, then to the smaller user id.
+            case((ExpenseShare.user_id == shared.c.payer, 0), else_=1).label("not_payer"),
         )
         .join(shared, shared.c.id == ExpenseShare.expense_id)
         .where(shared.c.units.is_not(None))
-        .cte("parts")
+        .subquery("parts")
     )
+    by_expense = parts.c.expense_id
     ranked = select(
         parts.c.user_id,
         parts.c.part,
-        (parts.c.units - func.sum(parts.c.part).over(partition_by=parts.c.expense_id)).label(
-            "leftover"
-        ),
+        (func.sum(parts.c.remainder).over(partition_by=by_expense) // SHARE_UNIT).label("leftover"),
         func.row_number()
         .over(
-            partition_by=parts.c.expense_id,
-            order_by=(
-                parts.c.remainder.desc(),
-                case((parts.c.user_id == parts.c.payer, 0), else_=1),
-                parts.c.user_id,
-            ),
+            partition_by=by_expense,
+            order_by=(parts.c.remainder.desc(), parts.c.not_payer, parts.c.user_id),
         )
         .label("rank"),
     ).subquery("ranked")
