@@ -1,7 +1,7 @@
 """Household balances in SQL give settle.py's figures to the unit, on SQLite and PostgreSQL."""
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -52,7 +52,7 @@ async def spend(
     home: Household,
     payer: User,
     amount: str,
-    split: dict[User, str] | None = None,
+    split: Mapping[User, str | Decimal] | None = None,
     *,
     currency: str = "EUR",
     on: date = FRIDAY,
