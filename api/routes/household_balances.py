@@ -1,9 +1,9 @@
 """Household balances and settlements (SPEC section 8)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.crud import NOT_FOUND, ObjectId
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, PagingDep, SessionDep
 from core.households import balances
 from core.households.balance_schemas import BalancesOut, SettlementCreate, SettlementOut
 from core.models import Settlement
@@ -47,7 +47,13 @@ async def create_settlement(
     summary="The household's settlements, newest first",
 )
 async def list_settlements(
-    session: SessionDep, user: CurrentUser, household_id: ObjectId
+    session: SessionDep,
+    user: CurrentUser,
+    household_id: ObjectId,
+    page: PagingDep,
+    response: Response,
 ) -> list[Settlement]:
     household = await balances.household_of(session, user, household_id)
-    return await balances.list_settlements(session, household)
+    result = await balances.list_settlements(session, household, page)
+    response.headers["X-Total-Count"] = str(result.total)
+    return result.items

@@ -34,12 +34,14 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    over,
     select,
     type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.crud import Page, Paging
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.currencies.repository import conversion_table, convert_amount
 from core.models import Expense, ExpenseShare, Household, HouseholdMember, Settlement, User
@@ -117,13 +119,20 @@ class BalanceRepository:
                 ],
             )
 
-    async def settlements(self, household_id: int) -> list[Settlement]:
+    async def settlements(self, household_id: int, paging: Paging) -> Page[Settlement]:
+        """A page of the household's settlements, newest first, and their total."""
         query = (
-            select(Settlement)
+            select(Settlement, over(func.count()).label("total"))
             .where(Settlement.household_id == household_id)
             .order_by(Settlement.date.desc(), Settlement.id.desc())
+            .limit(paging.limit)
+            .offset(paging.offset)
         )
-        return list((await self.session.scalars(query)).all())
+        rows = (await self.session.execute(query)).all()
+        if rows or not paging.offset:
+            return Page(items=[row[0] for row in rows], total=rows[0].total if rows else 0)
+        count = select(func.count()).where(Settlement.household_id == household_id)
+        return Page(items=[], total=int((await self.session.execute(count)).scalar_one()))
 
     async def add_settlement(
         self,

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.crud import Page, Paging
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.currencies.service import ensure_rates_loaded
 from core.exceptions import Invalid, NotFound
@@ -168,6 +169,8 @@ async def record_settlement(
     )
 
 
-async def list_settlements(session: AsyncSession, household: Household) -> list[Settlement]:
-    """The household's settlements, newest first."""
-    return await BalanceRepository(session).settlements(household.id)
+async def list_settlements(
+    session: AsyncSession, household: Household, paging: Paging | None = None
+) -> Page[Settlement]:
+    """The household's settlements, newest first (by date, then by creation)."""
+    return await BalanceRepository(session).settlements(household.id, paging or Paging())

@@ -252,6 +252,21 @@ async def test_settlement_input_is_checked(client, app):
         assert answer.status_code == 422, (body, answer.text)
         assert field in answer.json()["message"], (body, answer.text)
     assert (await client.get(url, headers=heads[0])).json() == []
+    # Any member records one, either way; the list is newest first and paged.
+    for amount, by in (("1.00", 0), ("2.00", 1), ("3.00", 0)):
+        body = {"from_user_id": ben, "to_user_id": ann, "amount": amount}
+        answer = await client.post(url, headers=heads[by], json=body)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["created_by"] == (ann, ben)[by]
+    page = await client.get(url, headers=heads[1], params={"limit": 2})
+    assert [s["amount"] for s in page.json()] == [3, 2]
+    assert page.headers["X-Total-Count"] == "3"
+    rest = await client.get(url, headers=heads[1], params={"limit": 2, "offset": 2})
+    assert [s["amount"] for s in rest.json()] == [1] and rest.headers["X-Total-Count"] == "3"
+    past = await client.get(url, headers=heads[1], params={"offset": 10})
+    assert past.json() == [] and past.headers["X-Total-Count"] == "3"
+    balances = exact(await client.get(f"/api/households/{home}/balances/", headers=heads[0]))
+    assert balances["transfers"] == [{"from_user_id": ann, "to_user_id": ben, "amount": D(6)}]
 
 
 async def test_non_members_and_ex_members_get_404(client, app):
