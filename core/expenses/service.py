@@ -183,8 +183,10 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         household_id = values.get("household_id", obj.household_id)
         if split is not None:
             split = await checked_split(session, user, household_id, split)
-        elif household_id != obj.household_id and obj.household_id is not None:
-            split = {}  # it named the old household's members: equal in the new one
+        elif household_id != obj.household_id:
+            # A split names the old household's members (left behind even when that
+            # household was deleted): the expense is split equally in its new one.
+            split = {}
         # A changed amount, currency or date is priced again, at the (new) date's rate.
         stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
         values = await price_entry(session, user.currency, {**stored, **values})
