@@ -67,7 +67,14 @@ def owned_router(
         body = await service.present_json(session, user, result.items)
         return json_answer(body, total=result.total)
 
-    @router.post("/", status_code=201, response_model=out_schema, summary=f"Create a {noun}")
+    # 404: a referenced object (an entry's household) is not among the caller's.
+    @router.post(
+        "/",
+        status_code=201,
+        response_model=out_schema,
+        responses=NOT_FOUND,
+        summary=f"Create a {noun}",
+    )
     async def create_object(session: SessionDep, user: CurrentUser, body: create_schema) -> Any:  # type: ignore[valid-type]
         obj = await service.create(session, user, body)
         return json_answer(one_json.dump_json(await service.present_new(session, user, obj)), 201)

@@ -123,6 +123,9 @@ class OwnedService(Generic[ModelT, CreateT]):
     repository_class: ClassVar[type[OwnedRepository[Any]]]
     create_schema: ClassVar[type[BaseModel]]
     out_schema: ClassVar[type[BaseModel]]
+    # Fields whose null is a value, not "left out" (an entry taken out of its household):
+    # a replace or patch stores their None.
+    clearable: ClassVar[tuple[str, ...]] = ()
 
     async def present(
         self, session: AsyncSession, user: User, objects: list[ModelT]
@@ -172,8 +175,7 @@ class OwnedService(Generic[ModelT, CreateT]):
         self, session: AsyncSession, user: User, object_id: int, data: CreateT
     ) -> ModelT:
         obj = await self.get(session, user, object_id)
-        values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
-        return await self._apply(session, user, obj, values)
+        return await self._apply(session, user, obj, self._values(user, data))
 
     async def update(
         self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
@@ -189,7 +191,14 @@ class OwnedService(Generic[ModelT, CreateT]):
         merged = self.create_schema.model_validate(
             {**current, **changes.model_dump(exclude_unset=True)}
         )
-        return await self._apply(session, user, obj, merged.model_dump(exclude_none=True))
+        return await self._apply(session, user, obj, self._values(user, merged, defaults=False))
+
+    def _values(self, user: User, data: BaseModel, defaults: bool = True) -> dict[str, Any]:
+        """A replace's or patch's values: defaults for what is left out, and the
+        clearable fields as given, None included."""
+        values = {**(self.defaults(user) if defaults else {}), **data.model_dump(exclude_none=True)}
+        values.update({name: getattr(data, name) for name in self.clearable})
+        return values
 
     async def _apply(
         self, session: AsyncSession, user: User, obj: ModelT, values: dict[str, Any]

@@ -2,6 +2,7 @@ from typing import Literal
 
 from pydantic import StrictBool
 
+from core.households.schemas import HouseholdRef
 from core.money import Money, PositiveMoney
 from core.schemas import Name, OutSchema, Schema
 
@@ -14,6 +15,8 @@ class BudgetCreate(Schema):
     period: Period
     # Strict: 0 or "no" is not a yes/no answer (the schema says boolean).
     rollover: StrictBool = False  # carry what was left (or overspent) into the next period
+    # A household budget: counts the shared spending of all its members.
+    household_id: HouseholdRef | None = None
 
 
 class BudgetUpdate(Schema):
@@ -21,6 +24,7 @@ class BudgetUpdate(Schema):
     limit: PositiveMoney | None = None
     period: Period | None = None
     rollover: StrictBool | None = None
+    household_id: HouseholdRef | None = None  # null makes it the caller's own again
 
 
 class BudgetOut(OutSchema):
@@ -32,4 +36,7 @@ class BudgetOut(OutSchema):
     rollover: bool
     spent: Money
     remaining: Money  # negative once the limit is overrun
-    currency: str  # the user's base currency: limit, spent and remaining are in it
+    # The user's base currency (a household budget: the household's): limit, spent and
+    # remaining are in it.
+    currency: str
+    household_id: int | None = None

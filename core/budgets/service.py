@@ -1,3 +1,5 @@
+from typing import Any
+
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -5,6 +7,7 @@ from core.budgets.alerts import check_budgets
 from core.budgets.repository import BudgetRepository
 from core.budgets.schemas import BudgetCreate, BudgetOut
 from core.crud import OwnedService
+from core.households.service import check_household
 from core.models import Budget, User
 from core.periods import local_today
 
@@ -14,6 +17,7 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
     repository_class = BudgetRepository
     create_schema = BudgetCreate
     out_schema = BudgetOut
+    clearable = ("household_id",)
 
     async def present(
         self, session: AsyncSession, user: User, objects: list[Budget]
@@ -34,12 +38,24 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
                 spent=spent[budget.id],
                 remaining=budget.limit + carried.get(budget.id, 0) - spent[budget.id],
                 currency=user.currency,
+                household_id=budget.household_id,
             )
             for budget in objects
         ]
 
     async def all_for_user(self, session: AsyncSession, user: User) -> list[Budget]:
         return await BudgetRepository(session).all_for_user(user.id)
+
+    async def create(self, session: AsyncSession, user: User, data: BudgetCreate) -> Budget:
+        await check_household(session, user.id, data.household_id)
+        return await super().create(session, user, data)
+
+    async def _apply(
+        self, session: AsyncSession, user: User, obj: Budget, values: dict[str, Any]
+    ) -> Budget:
+        if values.get("household_id") != obj.household_id:  # moved: to one of the caller's?
+            await check_household(session, user.id, values.get("household_id"))
+        return await super()._apply(session, user, obj, values)
 
     async def after_change(self, session: AsyncSession, user: User, obj: Budget) -> None:
         # A budget created or lowered under spending that already crossed a line.

@@ -11,6 +11,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
 )
 
@@ -31,6 +32,7 @@ EXPENSE_COLUMNS: tuple[Any, ...] = (
     Expense.rate_date,
     Expense.date,
     Expense.description,
+    Expense.household_id,
 )
 
 
@@ -96,7 +98,10 @@ class ExpenseRepository(DatedRepository[Expense]):
         params = {f"new_{name}": value for name, value in values.items()}
         params["new_user_id"] = user_id
         params["new_created_at"] = utcnow()
-        query = _INSERT if "new_description" in params else _INSERT_NO_DESCRIPTION
+        if "new_household_id" in params:  # shared: the household's budgets watch it too
+            query = _INSERT_SHARED if "new_description" in params else _INSERT_SHARED_NO_DESCRIPTION
+        else:
+            query = _INSERT if "new_description" in params else _INSERT_NO_DESCRIPTION
         connection = await self.session.connection()
         row: Row[tuple[int, bool]] = (await connection.execute(query, params)).one()
         expense = Expense(id=row.id, user_id=user_id, created_at=params["new_created_at"], **values)
@@ -131,9 +136,11 @@ def _page_query(narrowing: list[ColumnElement[bool]]) -> Select[Any]:
 
 def _insert_query(columns: tuple[str, ...]) -> Insert:
     table = cast(Table, Expense.__table__)
+    owner = Budget.user_id == bindparam("new_user_id")
+    if "household_id" in columns:
+        owner = or_(owner, Budget.household_id == bindparam("new_household_id"))
     watched = exists().where(
-        Budget.user_id == bindparam("new_user_id"),
-        func.lower(Budget.category) == func.lower(bindparam("new_category")),
+        owner, func.lower(Budget.category) == func.lower(bindparam("new_category"))
     )
     return (
         insert(table)
@@ -147,5 +154,8 @@ _PAGE = _page_query([])
 _PRICED = ("amount", "currency", "base_amount", "rate_date", "date")
 _INSERT = _insert_query(("user_id", "category", *_PRICED, "description", "created_at"))
 _INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", *_PRICED, "created_at"))
+_SHARED = ("user_id", "household_id", "category", *_PRICED)
+_INSERT_SHARED = _insert_query((*_SHARED, "description", "created_at"))
+_INSERT_SHARED_NO_DESCRIPTION = _insert_query((*_SHARED, "created_at"))
 # A page's rows as named tuples: their attributes are read far faster than a Row's.
 _PageRow: Any = cast(Any, namedtuple)("_PageRow", _PAGE.selected_columns.keys())

@@ -6,6 +6,7 @@ from typing_extensions import TypedDict
 
 from core.crud import DateFilters
 from core.households.balance_schemas import ShareValue, Split
+from core.households.schemas import HouseholdRef
 from core.money import Money, PositiveMoney
 from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
 from core.tags.schemas import Tags
@@ -19,6 +20,7 @@ class ExpenseCreate(Schema):
     description: Description = ""
     tags: Tags | None = None
     split: Split | None = None  # a shared expense's uneven split; equal when left out
+    household_id: HouseholdRef | None = None  # shared with that household of the caller's
 
 
 class ExpenseUpdate(Schema):
@@ -29,6 +31,7 @@ class ExpenseUpdate(Schema):
     description: Description | None = None
     tags: Tags | None = None
     split: Split | None = None  # {}: back to an equal split
+    household_id: HouseholdRef | None = None  # null takes the expense out of its household
 
 
 class ExpenseOut(OutSchema):
@@ -44,6 +47,7 @@ class ExpenseOut(OutSchema):
     document_ids: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     split: dict[int, ShareValue] | None = None  # None: split equally, or not shared
+    household_id: int | None = None
 
 
 class ExpenseJson(TypedDict):
@@ -61,6 +65,7 @@ class ExpenseJson(TypedDict):
     document_ids: list[str]
     tags: list[str]
     split: dict[int, ShareValue] | None
+    household_id: int | None
 
 
 EXPENSE_LIST_JSON = TypeAdapter(list[ExpenseJson])

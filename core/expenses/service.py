@@ -11,6 +11,7 @@ from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
 from core.households.balances import checked_split, save_split, splits_of
+from core.households.service import check_household
 from core.models import Expense, User
 from core.periods import local_today
 from core.rules.service import teach
@@ -41,6 +42,7 @@ def expense_out(
         document_ids=document_ids,
         tags=tags or [],
         split=split or None,
+        household_id=expense.household_id,
     )
 
 
@@ -49,6 +51,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     repository_class = ExpenseRepository
     create_schema = ExpenseCreate
     out_schema = ExpenseOut
+    clearable = ("household_id",)
 
     async def list_page(
         self, session: AsyncSession, user: User, paging: Paging, filters: Any = None
@@ -87,6 +90,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
                     "document_ids": documents.get(e.id, []),
                     "tags": tags.get(e.id, []),
                     "split": splits.get(e.id),
+                    "household_id": e.household_id,
                 }
                 for e in objects
             ]
@@ -122,6 +126,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
         tags = values.pop("tags", None)
         split = values.pop("split", None)
+        await check_household(session, user.id, data.household_id)
         values = await price_entry(session, user.currency, values)
         if split:
             split = await checked_split(session, user, values.get("household_id"), split)
@@ -148,6 +153,8 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         checked once each afterwards, so a threshold alerts once, not once per row (a
         preview that will be rolled back checks none)."""
         defaults = self.defaults(user)
+        for household_id in {entry.household_id for entry in entries}:
+            await check_household(session, user.id, household_id)
         values = [
             {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags", "split"})}
             for entry in entries
@@ -179,6 +186,8 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         self, session: AsyncSession, user: User, obj: Expense, values: dict[str, Any]
     ) -> Expense:
         tags = values.pop("tags", None)  # kept in a table of their own
+        if values.get("household_id") != obj.household_id:  # moved: to one of the caller's?
+            await check_household(session, user.id, values.get("household_id"))
         split = values.pop("split", None)  # likewise (expense_shares)
         household_id = values.get("household_id", obj.household_id)
         if split is not None:

@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.crud import Page, Paging
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.currencies.repository import conversion_table, convert_amount
-from core.models import Expense, ExpenseShare, Household, HouseholdMember, Settlement, User
+from core.models import Expense, ExpenseShare, HouseholdMember, Settlement, User
 from core.models.base import MONEY_SCALE
 from core.models.households import SHARE_UNIT
 
@@ -72,23 +72,6 @@ class HouseholdTotals:
 class BalanceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def household_of_member(self, user_id: int, household_id: int) -> Household | None:
-        """The household if `user_id` is one of its members (else None: not theirs)."""
-        member = exists().where(
-            HouseholdMember.household_id == Household.id, HouseholdMember.user_id == user_id
-        )
-        query = select(Household).where(Household.id == household_id, member)
-        household: Household | None = await self.session.scalar(query)
-        return household
-
-    async def member_ids(self, household_id: int) -> list[int]:
-        query = (
-            select(HouseholdMember.user_id)
-            .where(HouseholdMember.household_id == household_id)
-            .order_by(HouseholdMember.user_id)
-        )
-        return list((await self.session.scalars(query)).all())
 
     async def usernames(self, user_ids: list[int]) -> dict[int, str]:
         query = select(User.id, User.username).where(User.id.in_(user_ids))

@@ -16,6 +16,7 @@ from core.exceptions import Invalid, NotFound
 from core.households import settle
 from core.households.balance_repository import BalanceRepository
 from core.households.balance_schemas import BalancesOut, MemberBalanceOut, TransferOut
+from core.households.service import get_household, member_ids
 from core.models import Household, Settlement, User
 from core.money import MONEY_DECIMALS, MONEY_DIGITS
 from core.periods import local_today
@@ -25,11 +26,8 @@ _MONEY_LIMIT = Decimal(10) ** (MONEY_DIGITS - MONEY_DECIMALS)
 
 
 async def household_of(session: AsyncSession, user: User, household_id: int) -> Household:
-    """The household if the user is a member; another's is simply not there (404)."""
-    household = await BalanceRepository(session).household_of_member(user.id, household_id)
-    if household is None:
-        raise NotFound("household")
-    return household
+    """The household if the user is a member; to anyone else it is not there (404)."""
+    return await get_household(session, user.id, household_id)
 
 
 async def household_balances(session: AsyncSession, household: Household) -> settle.Balances:
@@ -121,7 +119,7 @@ async def checked_split(
         return {}
     if household_id is None:
         raise Invalid("a split is for a shared expense: give household_id", field="split")
-    members = await BalanceRepository(session).member_ids(household_id)
+    members = await member_ids(session, household_id)
     if user.id not in members:
         raise NotFound("household")
     return settle.validate_split(split, members)
@@ -149,7 +147,7 @@ async def record_settlement(
     """Money one member paid another. Both members, different, amount > 0 in the
     household currency's minor units; recorded by a member (either party or not)."""
     repository = BalanceRepository(session)
-    members = await repository.member_ids(household.id)
+    members = await member_ids(session, household.id)
     if by_user.id not in members:
         raise NotFound("household")
     if amount >= _MONEY_LIMIT:

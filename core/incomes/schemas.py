@@ -4,6 +4,7 @@ from datetime import date
 from pydantic import Field
 
 from core.crud import DateFilters
+from core.households.schemas import HouseholdRef
 from core.money import Money, PositiveMoney
 from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
 from core.tags.schemas import Tags
@@ -16,6 +17,7 @@ class IncomeCreate(Schema):
     date: IsoDate | None = None  # today, in the user's timezone, when left out
     description: Description = ""
     tags: Tags | None = None
+    household_id: HouseholdRef | None = None  # shared with that household of the caller's
 
 
 class IncomeUpdate(Schema):
@@ -25,6 +27,7 @@ class IncomeUpdate(Schema):
     date: IsoDate | None = None
     description: Description | None = None
     tags: Tags | None = None
+    household_id: HouseholdRef | None = None  # null takes the income out of its household
 
 
 class IncomeOut(OutSchema):
@@ -38,6 +41,7 @@ class IncomeOut(OutSchema):
     date: date
     description: str
     tags: list[str] = Field(default_factory=list)
+    household_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedService
 from core.currencies.service import price_entry
+from core.households.service import check_household
 from core.incomes.repository import IncomeRepository
 from core.incomes.schemas import IncomeCreate, IncomeOut
 from core.models import Income, User
@@ -18,6 +19,7 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
     repository_class = IncomeRepository
     create_schema = IncomeCreate
     out_schema = IncomeOut
+    clearable = ("household_id",)
 
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
@@ -34,6 +36,7 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
     async def create(self, session: AsyncSession, user: User, data: IncomeCreate) -> Income:
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
         tags = values.pop("tags", None)  # kept in a table of their own
+        await check_household(session, user.id, data.household_id)
         values = await price_entry(session, user.currency, values)
         income = Income(user_id=user.id, **values)
         await IncomeRepository(session).add(income)
@@ -45,6 +48,8 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
         self, session: AsyncSession, user: User, obj: Income, values: dict[str, Any]
     ) -> Income:
         tags = values.pop("tags", None)  # kept in a table of their own
+        if values.get("household_id") != obj.household_id:  # moved: to one of the caller's?
+            await check_household(session, user.id, values.get("household_id"))
         # A changed amount, currency or date is priced again, at the (new) date's rate.
         stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
         values = await price_entry(session, user.currency, {**stored, **values})
@@ -66,6 +71,8 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
     ) -> list[int]:
         """Many incomes at once (a statement import); their ids, in order."""
         defaults = self.defaults(user)
+        for household_id in {entry.household_id for entry in entries}:
+            await check_household(session, user.id, household_id)
         values = [
             {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
             for entry in entries

@@ -1,0 +1,142 @@
+"""Households and their members: the only place that asks who belongs where.
+
+Every query that shows a household's things takes the viewer's id and checks
+membership in the same statement, the way the personal repositories check
+`user_id`, so no route can forget it.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import Household, HouseholdInvite, HouseholdMember, User
+from core.models.base import utcnow
+
+
+def is_member(user_id: Any, household_id: Any) -> ColumnElement[bool]:
+    """SQL: the user belongs to the household (for the WHERE of any household query)."""
+    return exists().where(
+        HouseholdMember.household_id == household_id, HouseholdMember.user_id == user_id
+    )
+
+
+class HouseholdRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(self, name: str, currency: str, owner_id: int) -> Household:
+        household = Household(name=name, currency=currency, created_at=utcnow())
+        self.session.add(household)
+        await self.session.flush()
+        await self.add_member(household.id, owner_id, "owner")
+        return household
+
+    async def add_member(self, household_id: int, user_id: int, role: str = "member") -> None:
+        self.session.add(
+            HouseholdMember(
+                household_id=household_id, user_id=user_id, role=role, joined_at=utcnow()
+            )
+        )
+        await self.session.flush()
+
+    async def get_for_member(self, user_id: int, household_id: int) -> Household | None:
+        query = select(Household).where(
+            Household.id == household_id, is_member(user_id, Household.id)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def is_member(self, user_id: int, household_id: int) -> bool:
+        query = select(is_member(user_id, household_id))
+        return bool((await self.session.execute(query)).scalar_one())
+
+    async def member_ids(self, household_id: int) -> list[int]:
+        query = (
+            select(HouseholdMember.user_id)
+            .where(HouseholdMember.household_id == household_id)
+            .order_by(HouseholdMember.joined_at, HouseholdMember.user_id)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def households_of(self, user_id: int) -> list[Household]:
+        query = (
+            select(Household)
+            .join(HouseholdMember, HouseholdMember.household_id == Household.id)
+            .where(HouseholdMember.user_id == user_id)
+            .order_by(Household.id)
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def members(self, household_ids: list[int]) -> list[Any]:
+        """(household_id, user_id, username, role, joined_at), longest-standing first."""
+        if not household_ids:
+            return []
+        query = (
+            select(
+                HouseholdMember.household_id,
+                HouseholdMember.user_id,
+                User.username,
+                HouseholdMember.role,
+                HouseholdMember.joined_at,
+            )
+            .join(User, User.id == HouseholdMember.user_id)
+            .where(HouseholdMember.household_id.in_(household_ids))
+            .order_by(HouseholdMember.joined_at, HouseholdMember.user_id)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def membership(
+        self, household_id: int, user_id: int, lock: bool = False
+    ) -> HouseholdMember | None:
+        query = select(HouseholdMember).where(
+            HouseholdMember.household_id == household_id, HouseholdMember.user_id == user_id
+        )
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def memberships(self, household_id: int, lock: bool = False) -> list[HouseholdMember]:
+        """Every member row, longest-standing first (who inherits ownership)."""
+        query = (
+            select(HouseholdMember)
+            .where(HouseholdMember.household_id == household_id)
+            .order_by(HouseholdMember.joined_at, HouseholdMember.user_id)
+        )
+        if lock:
+            query = query.with_for_update()
+        return list((await self.session.execute(query)).scalars())
+
+    async def remove_member(self, household_id: int, user_id: int) -> None:
+        await self.session.execute(
+            delete(HouseholdMember).where(
+                HouseholdMember.household_id == household_id, HouseholdMember.user_id == user_id
+            )
+        )
+
+    async def delete(self, household: Household) -> None:
+        await self.session.delete(household)
+        await self.session.flush()
+
+    async def add_invite(
+        self, household_id: int, code_hash: str, created_by: int, expires_at: datetime
+    ) -> HouseholdInvite:
+        invite = HouseholdInvite(
+            code_hash=code_hash,
+            household_id=household_id,
+            created_by=created_by,
+            expires_at=expires_at,
+        )
+        self.session.add(invite)
+        await self.session.flush()
+        return invite
+
+    async def invite(self, code_hash: str, lock: bool = False) -> HouseholdInvite | None:
+        query = select(HouseholdInvite).where(HouseholdInvite.code_hash == code_hash)
+        if lock:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def count_members(self, household_id: int) -> int:
+        query = select(func.count()).where(HouseholdMember.household_id == household_id)
+        return int((await self.session.execute(query)).scalar_one())
