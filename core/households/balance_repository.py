@@ -244,7 +244,8 @@ def _totals_statement(dialect: str, household_id: int, currency: str, exponent: 
     )
 
     # Equal splits, grouped by what decides who gets a leftover unit.
-    n = type_coerce(member_count, BigInteger)
+    # NULL for a household without members (never kept, but no division by zero).
+    n = type_coerce(func.nullif(member_count, 0), BigInteger)
     leftover = shared.c.units % n
     equal = (
         select(
