@@ -8,13 +8,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.currencies.codes import CURRENCY_EXPONENTS
+from core.currencies.service import convert
 from core.db import Database
 from core.exceptions import Invalid, NotFound
 from core.households import settle
 from core.households.balances import household_balances, household_of, record_settlement
 from core.models import Expense, ExpenseShare, Household, HouseholdMember, User
 from tests.conftest import clean_database
-from tests.core.rates_support import FRIDAY, SUNDAY, seed_known_rates
+from tests.core.rates_support import FRIDAY, SUNDAY, THURSDAY, seed_known_rates
 
 D = Decimal
 
@@ -206,36 +208,43 @@ async def test_settlement_rules(database: Database) -> None:
         )
 
 
-@pytest.mark.parametrize("seed", range(4))
-async def test_random_households_match_the_reference(database: Database, seed: int) -> None:
-    """Random amounts, splits and settlements: SQL and settle.py agree on every figure."""
+CURRENCIES = ["EUR", "USD", "JPY", "KWD"]
+
+
+@pytest.mark.parametrize(("seed", "currency"), list(enumerate(CURRENCIES)))
+async def test_random_households_match_the_reference(
+    database: Database, seed: int, currency: str
+) -> None:
+    """Random amounts in several currencies, splits and settlements: SQL and settle.py
+    (over amounts converted one by one in Python) agree on every figure."""
     rng = random.Random(seed)
+    exponent = CURRENCY_EXPONENTS[currency]
     async with database.session() as session:
         users = await people(session, rng.randint(2, 7))
-        home = await household(session, users)
+        home = await household(session, users, currency)
         reference = []
         for _ in range(60):
             payer = rng.choice(users)
-            amount = D(rng.randint(1, 200_000)).scaleb(-2)
+            entered = rng.choice(CURRENCIES)
+            amount = D(rng.randint(1, 200_000)).scaleb(-CURRENCY_EXPONENTS[entered])
+            day = rng.choice([THURSDAY, FRIDAY, SUNDAY])
             split = None
             if rng.random() < 0.4:
                 chosen = rng.sample(users, rng.randint(1, len(users)))
                 cuts = sorted(rng.sample(range(1, 1000), len(chosen) - 1))
                 bounds = [0, *cuts, 1000]
                 split = {u: D(bounds[i + 1] - bounds[i]).scaleb(-3) for i, u in enumerate(chosen)}
-            await spend(session, home, payer, str(amount), split)
-            reference.append(
-                settle.SharedExpense(
-                    payer.id, amount, None if split is None else {u.id: s for u, s in split.items()}
-                )
-            )
+            await spend(session, home, payer, str(amount), split, currency=entered, on=day)
+            converted = (await convert(session, amount, entered, currency, day)).amount
+            shares = None if split is None else {u.id: share for u, share in split.items()}
+            reference.append(settle.SharedExpense(payer.id, converted, shares))
         settlements = []
         for _ in range(5):
             source, target = rng.sample(users, 2)
-            amount = D(rng.randint(1, 5000)).scaleb(-2)
+            amount = D(rng.randint(1, 5000)).scaleb(-exponent)
             await record_settlement(session, home, source, source.id, target.id, amount)
             settlements.append(settle.Settlement(source.id, target.id, amount))
         result = await household_balances(session, home)
-    expected = settle.settle([u.id for u in users], reference, settlements, "EUR")
+    expected = settle.settle([u.id for u in users], reference, settlements, currency)
     assert figures(result) == figures(expected)
     assert result.transfers == expected.transfers
