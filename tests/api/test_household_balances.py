@@ -236,6 +236,9 @@ async def test_settlement_input_is_checked(client, app):
     ann, ben, eve = [await user_id(client, h) for h in heads]
     home = await household(app, [ann, ben])
     url = f"/api/households/{home}/settlements/"
+    empty = exact(await client.get(f"/api/households/{home}/balances/", headers=heads[1]))
+    assert by_user(empty) == {ann: (D(0),) * 5, ben: (D(0),) * 5}
+    assert empty["transfers"] == []
     for body, field in (
         ({"from_user_id": ann, "to_user_id": eve, "amount": "5"}, "to_user_id"),
         ({"from_user_id": eve, "to_user_id": ann, "amount": "5"}, "from_user_id"),
