@@ -16,62 +16,36 @@ import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Date,
     Integer,
     MetaData,
-    Numeric,
     String,
     Table,
     insert,
 )
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlalchemy.engine import make_url
 
 from bench.common import median
 from core.currencies import repository as rates
 from core.currencies import service as currencies
 from core.db import Database
+from core.models.base import Money
 from migrations import upgrade
-
-
-class Thousandths(TypeDecorator[Decimal]):
-    """Exact amounts: integer thousandths on SQLite, NUMERIC(18, 3) elsewhere."""
-
-    impl = Numeric(18, 3)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(18, 3))
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        return int(Decimal(value).scaleb(3)) if dialect.name == "sqlite" else Decimal(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return Decimal(int(value)).scaleb(-3) if dialect.name == "sqlite" else Decimal(value)
-
 
 metadata = MetaData()
 entries = Table(
     "bench_entries",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("amount", Thousandths(), nullable=False),
+    Column("amount", Money(), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("day", Date, nullable=False),
-    Column("base_amount", Thousandths()),
+    Column("base_amount", Money()),
     Column("rate_date", Date),
 )
 

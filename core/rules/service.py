@@ -79,16 +79,20 @@ class Categorizer:
 
 
 async def categorizer(
-    session: AsyncSession, user_id: int, descriptions: list[str] | None = None
+    session: AsyncSession,
+    user_id: int,
+    descriptions: list[str] | None = None,
+    kinds: tuple[str, ...] = ("expense", "income"),
 ) -> Categorizer:
-    """Rules and learning for `user_id`; only the merchants of `descriptions` when given."""
+    """Rules and learning for `user_id`; only the merchants of `descriptions` and the
+    learning of `kinds` when given."""
     ordered = await RuleRepository(session).in_order(user_id)
     merchants = None
     if descriptions is not None:
         merchants = sorted({m for d in descriptions if (m := merchant_of(d))})
     learning = LearningRepository(session)
     learned = {}
-    for kind in ("expense", "income"):
+    for kind in kinds:
         learned[kind] = await _learned_in_chunks(learning, user_id, kind, merchants)
     return Categorizer(
         rules=tuple((r.contains.casefold(), r.category, r.kind) for r in ordered),
@@ -112,7 +116,7 @@ async def category_for(
     session: AsyncSession, user_id: int, description: str, kind: str
 ) -> str | None:
     """One entry's category from rules, then learning; None when neither knows it."""
-    found = await categorizer(session, user_id, [description])
+    found = await categorizer(session, user_id, [description], kinds=(kind,))
     return found.category(description, kind)
 
 

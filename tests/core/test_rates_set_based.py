@@ -3,54 +3,25 @@
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from sqlalchemy import (
-    BigInteger,
     Column,
     Date,
     Integer,
     MetaData,
-    Numeric,
     String,
     Table,
     insert,
     select,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from core.currencies import repository as rates
 from core.currencies import service as currencies
 from core.db import Database
+from core.models.base import Money
 from tests.conftest import clean_database
 from tests.core.rates_support import FRIDAY, SUNDAY, THURSDAY, seed_known_rates
-
-
-class Thousandths(TypeDecorator[Decimal]):
-    """An exact amount as a ledger might store it: integer thousandths on SQLite."""
-
-    impl = Numeric(18, 3)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(BigInteger())
-        return dialect.type_descriptor(Numeric(18, 3))
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        return int(Decimal(value).scaleb(3)) if dialect.name == "sqlite" else Decimal(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-3)
-        return Decimal(value)
-
 
 metadata = MetaData()
 entries = Table(
@@ -58,10 +29,10 @@ entries = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("owner", Integer, nullable=False),
-    Column("amount", Thousandths(), nullable=False),
+    Column("amount", Money(), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("day", Date, nullable=False),
-    Column("base_amount", Thousandths()),
+    Column("base_amount", Money()),
     Column("rate_date", Date),
 )
 
