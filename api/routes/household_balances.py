@@ -6,6 +6,7 @@ from api.crud import NOT_FOUND, ObjectId
 from api.deps import CurrentUser, PagingDep, SessionDep
 from core.households import balances
 from core.households.balance_schemas import BalancesOut, SettlementCreate, SettlementOut
+from core.households.service import get_household
 from core.models import Settlement
 
 router = APIRouter(prefix="/api/households", tags=["households"])
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/households", tags=["households"])
 async def get_balances(
     session: SessionDep, user: CurrentUser, household_id: ObjectId
 ) -> BalancesOut:
-    household = await balances.household_of(session, user, household_id)
+    household = await get_household(session, user.id, household_id)
     return await balances.balances_out(session, household)
 
 
@@ -34,7 +35,7 @@ async def get_balances(
 async def create_settlement(
     session: SessionDep, user: CurrentUser, household_id: ObjectId, body: SettlementCreate
 ) -> Settlement:
-    household = await balances.household_of(session, user, household_id)
+    household = await get_household(session, user.id, household_id)
     return await balances.record_settlement(
         session, household, user, body.from_user_id, body.to_user_id, body.amount, body.note
     )
@@ -53,7 +54,7 @@ async def list_settlements(
     page: PagingDep,
     response: Response,
 ) -> list[Settlement]:
-    household = await balances.household_of(session, user, household_id)
+    household = await get_household(session, user.id, household_id)
     result = await balances.list_settlements(session, household, page)
     response.headers["X-Total-Count"] = str(result.total)
     return result.items

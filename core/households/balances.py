@@ -1,7 +1,7 @@
 """Who owes whom in a household: the balances and the settlements (SPEC section 8).
 
-Takes a session, never commits. The caller has checked that the household is the
-user's (a non-member gets NotFound before reaching here).
+Takes a session, never commits. The caller has got the household with
+core.households.service.get_household, which is NotFound to a non-member.
 """
 
 from collections.abc import Mapping
@@ -16,18 +16,13 @@ from core.exceptions import Invalid, NotFound
 from core.households import settle
 from core.households.balance_repository import BalanceRepository
 from core.households.balance_schemas import BalancesOut, MemberBalanceOut, TransferOut
-from core.households.service import get_household, member_ids
+from core.households.service import member_ids
 from core.models import Household, Settlement, User
 from core.money import MONEY_DECIMALS, MONEY_DIGITS
 from core.periods import local_today
 
 # The largest amount the Money column holds (15 digits, 3 of them decimals).
 _MONEY_LIMIT = Decimal(10) ** (MONEY_DIGITS - MONEY_DECIMALS)
-
-
-async def household_of(session: AsyncSession, user: User, household_id: int) -> Household:
-    """The household if the user is a member; to anyone else it is not there (404)."""
-    return await get_household(session, user.id, household_id)
 
 
 async def household_balances(session: AsyncSession, household: Household) -> settle.Balances:
@@ -144,8 +139,9 @@ async def record_settlement(
     amount: Decimal,
     note: str = "",
 ) -> Settlement:
-    """Money one member paid another. Both members, different, amount > 0 in the
-    household currency's minor units; recorded by a member (either party or not)."""
+    """Money one member paid another: both members, different, amount > 0 in the
+    household currency's minor units (else Invalid naming the field). Any member may
+    record one, as any member may record a shared expense; `by_user` is kept."""
     repository = BalanceRepository(session)
     members = await member_ids(session, household.id)
     if by_user.id not in members:

@@ -13,7 +13,8 @@ from core.currencies.service import convert
 from core.db import Database
 from core.exceptions import Invalid, NotFound
 from core.households import settle
-from core.households.balances import household_balances, household_of, record_settlement
+from core.households.balances import household_balances, record_settlement
+from core.households.service import get_household
 from core.models import Expense, ExpenseShare, Household, HouseholdMember, User
 from tests.conftest import clean_database
 from tests.core.rates_support import FRIDAY, SUNDAY, THURSDAY, seed_known_rates
@@ -197,8 +198,8 @@ async def test_settlement_rules(database: Database) -> None:
         with pytest.raises(NotFound):
             await record_settlement(session, home, stranger, alice.id, bob.id, D(1))
         with pytest.raises(NotFound):
-            await household_of(session, stranger, home.id)
-        assert (await household_of(session, bob, home.id)).id == home.id
+            await get_household(session, stranger.id, home.id)
+        assert (await get_household(session, bob.id, home.id)).id == home.id
         done = await record_settlement(session, home, bob, alice.id, bob.id, D("12.50"), "rent")
         assert (done.amount, done.currency, done.note, done.created_by) == (
             D("12.50"),
