@@ -9,9 +9,18 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware
-from api.routes import auth, export, health, ledger, notifications, payments, reports, telegram
+from api.routes import (
+    auth,
+    export,
+    health,
+    household_balances,
+    ledger,
+    notifications,
+    payments,
+    reports,
+    telegram,
+)
 from api.routes.documents import documents_router
-from api.routes.household_balances import router as household_balances_router
 from api.routes.imports import imports_router
 from api.routes.planning import router as planning_router
 from api.routes.rates import router as rates_router
@@ -100,5 +109,5 @@ def create_app(
     app.include_router(rules_router)
     app.include_router(payments.router)
     app.include_router(telegram.router)
-    app.include_router(household_balances_router)
+    app.include_router(household_balances.router)
     return app
