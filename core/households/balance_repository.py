@@ -90,6 +90,10 @@ class BalanceRepository:
         return found
 
     async def replace_shares(self, expense_id: int, split: dict[int, Decimal]) -> None:
+        # The expense's row lock orders two changes of one split at once: otherwise both
+        # could delete the old rows, and the second insert would meet the first's.
+        lock = select(Expense.id).where(Expense.id == expense_id).with_for_update()
+        await self.session.execute(lock)
         await self.session.execute(
             delete(ExpenseShare).where(ExpenseShare.expense_id == expense_id)
         )

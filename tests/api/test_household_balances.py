@@ -1,5 +1,6 @@
 """SPEC 8 through the API: splits, balances, settlements, and who may see them."""
 
+import asyncio
 import json
 from datetime import date
 from decimal import Decimal
@@ -305,3 +306,28 @@ async def test_non_members_and_ex_members_get_404(client, app):
     # Equal among the members now: Ann alone owes Ben's 30.00.
     assert lines == {ann: (True, D(-30)), ben: (False, D(30))}
     assert (await client.get(paths[0])).status_code == 401
+
+
+async def test_changes_of_one_split_at_once_all_land_whole(client, app):
+    heads = [await make_user(client, name) for name in ("ann", "ben", "cat")]
+    ann, ben, cat = [await user_id(client, h) for h in heads]
+    home = await household(app, [ann, ben, cat])
+    expense = await spend(client, heads[0], home, "12.00", split={str(ann): "1"})
+    url = f"/api/expenses/{expense['id']}/"
+    splits = [
+        {str(ann): "0.5", str(ben): "0.5"},
+        {str(ben): "0.25", str(cat): "0.75"},
+        {str(ann): "0.2", str(ben): "0.3", str(cat): "0.5"},
+    ] * 4
+
+    async def change(split: dict[str, str]) -> int:
+        answer = await client.patch(url, headers=heads[0], json={"split": split})
+        return answer.status_code
+
+    statuses = await asyncio.gather(*(change(split) for split in splits))
+    assert statuses == [200] * len(splits)
+    # One of the splits, whole: not two mixed, nor rows of both.
+    stored = exact(await client.get(url, headers=heads[0]))["split"]
+    assert stored in [{k: D(v) for k, v in split.items()} for split in splits]
+    balances = exact(await client.get(f"/api/households/{home}/balances/", headers=heads[1]))
+    assert sum(m["share"] for m in balances["members"]) == D(12)
