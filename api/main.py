@@ -21,6 +21,7 @@ from api.routes import (
     telegram,
 )
 from api.routes.documents import documents_router
+from api.routes.households import router as households_router
 from api.routes.imports import imports_router
 from api.routes.planning import router as planning_router
 from api.routes.rates import router as rates_router
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(planning_router)
     app.include_router(rates_router)
     app.include_router(recurring_router)
+    app.include_router(households_router)
     app.include_router(notifications.router)
     app.include_router(documents_router(settings))
     app.include_router(imports_router(settings))

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # The bot's @username, for t.me deep links (household invites); optional.
+    telegram_bot_username: str | None = None
 
     storage_dir: Path = Path("./finbot-data")
     s3_bucket: str | None = None

@@ -6,14 +6,22 @@ from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy import ColumnElement, func, insert, over, select
+from sqlalchemy import ColumnElement, exists, func, insert, over, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.exceptions import NotFound
-from core.models import Base, User
+from core.models import Base, HouseholdMember, User
 
 ModelT = TypeVar("ModelT", bound=Base)
 CreateT = TypeVar("CreateT", bound=BaseModel)
+
+
+def is_member(user_id: Any, household_id: Any) -> ColumnElement[bool]:
+    """SQL: the user belongs to the household. Every query showing a household's things
+    carries it, as personal ones carry `user_id`, so no caller can forget the check."""
+    return exists().where(
+        HouseholdMember.household_id == household_id, HouseholdMember.user_id == user_id
+    )
 
 
 @dataclass(frozen=True)
@@ -50,12 +58,26 @@ class OwnedRepository(Generic[ModelT]):
         return []
 
     async def list_page(self, user_id: int, paging: Paging, filters: Any = None) -> Page[ModelT]:
-        conditions = self.conditions(filters) if filters is not None else []
+        return await self._page([self.model.user_id == user_id], paging, filters)
+
+    def shared(self, viewer_id: int, household_id: int) -> list[ColumnElement[bool]]:
+        """The household's shared rows, and only while the viewer is one of its members."""
+        return [self.model.household_id == household_id, is_member(viewer_id, household_id)]
+
+    async def shared_page(
+        self, viewer_id: int, household_id: int, paging: Paging, filters: Any = None
+    ) -> Page[ModelT]:
+        return await self._page(self.shared(viewer_id, household_id), paging, filters)
+
+    async def _page(
+        self, scope: list[ColumnElement[bool]], paging: Paging, filters: Any
+    ) -> Page[ModelT]:
+        conditions = [*scope, *(self.conditions(filters) if filters is not None else [])]
         order = [getattr(self.model, column).desc() for column in self.newest_first]
         # The window count gives the total in the same round trip as the page.
         query = (
             select(self.model, over(func.count()).label("total"))
-            .where(self.model.user_id == user_id, *conditions)
+            .where(*conditions)
             .order_by(*order)
             .limit(paging.limit)
             .offset(paging.offset)
@@ -63,15 +85,14 @@ class OwnedRepository(Generic[ModelT]):
         rows = (await self.session.execute(query)).all()
         if rows:
             return Page(items=[row[0] for row in rows], total=rows[0].total)
-        total = await self.count(user_id, conditions) if paging.offset else 0
+        total = await self.count_where(conditions) if paging.offset else 0
         return Page(items=[], total=total)
 
     async def count(self, user_id: int, conditions: list[ColumnElement[bool]]) -> int:
-        query = (
-            select(func.count())
-            .select_from(self.model)
-            .where(self.model.user_id == user_id, *conditions)
-        )
+        return await self.count_where([self.model.user_id == user_id, *conditions])
+
+    async def count_where(self, conditions: list[ColumnElement[bool]]) -> int:
+        query = select(func.count()).select_from(self.model).where(*conditions)
         return int((await self.session.execute(query)).scalar_one())
 
     async def add(self, obj: ModelT) -> ModelT:
@@ -159,6 +180,17 @@ class OwnedService(Generic[ModelT, CreateT]):
         filters: Any = None,
     ) -> Page[ModelT]:
         return await self.repository(session).list_page(user.id, paging, filters)
+
+    async def shared_page(
+        self,
+        session: AsyncSession,
+        user: User,
+        household_id: int,
+        paging: Paging,
+        filters: Any = None,
+    ) -> Page[ModelT]:
+        """A page of a household's shared objects (empty unless the user is a member)."""
+        return await self.repository(session).shared_page(user.id, household_id, paging, filters)
 
     def defaults(self, user: User) -> dict[str, Any]:
         """Values filled in for fields a create or replace leaves out."""

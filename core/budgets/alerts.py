@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.repository import BudgetRepository
+from core.budgets.shared import Figures, household_figures
+from core.households.repository import HouseholdRepository
 from core.jobs.repository import JobsRepository
 from core.models import Budget, User
 from core.money import in_minor_units, shown
@@ -33,6 +35,32 @@ def alert_message(category: str, limit: Decimal, period: str, spent: Decimal, cu
     return f"{spent_text} {PERIOD_WORDS[period]['this']} ({percent} %)"
 
 
+def due_alerts(
+    budget_id: int,
+    category: str,
+    limit: Decimal,
+    period_name: str,
+    spent: Decimal,
+    currency: str,
+    today: date,
+    period: tuple[date, date],
+) -> list[tuple[str, str]]:
+    """(message, dedupe key) of every alert this spending calls for now: each threshold
+    reached and the pace alert; the keys make each one once per period."""
+    alerts = [
+        (
+            alert_message(category, limit, period_name, spent, currency),
+            alert_key(budget_id, period[0], threshold),
+        )
+        for threshold in THRESHOLDS
+        if spent * 100 >= limit * threshold
+    ]
+    run_out = pace_run_out_day(today, period, limit, spent)
+    if run_out is not None:
+        alerts.append((pace_message(category, run_out), pace_key(budget_id, period[0])))
+    return alerts
+
+
 async def alert_crossed(
     session: AsyncSession,
     user: User,
@@ -44,34 +72,23 @@ async def alert_crossed(
     """`limit`: this period's limit with a rollover's carry (default the budget's)."""
     limit = budget.limit if limit is None else limit
     period = period_containing(today, user.pay_day, budget.period)
-    for threshold in THRESHOLDS:
-        if spent * 100 >= limit * threshold:
-            await notify(
-                session,
-                user.id,
-                "budget",
-                alert_message(budget.category, limit, budget.period, spent, user.currency),
-                alert_key(budget.id, period[0], threshold),
-            )
-    run_out = pace_run_out_day(today, period, limit, spent)
-    if run_out is not None:
-        await notify(
-            session,
-            user.id,
-            "budget",
-            pace_message(budget.category, run_out),
-            pace_key(budget.id, period[0]),
-        )
+    for message, key in due_alerts(
+        budget.id, budget.category, limit, budget.period, spent, user.currency, today, period
+    ):
+        await notify(session, user.id, "budget", message, key)
 
 
-async def check_category(session: AsyncSession, user: User, category: str) -> None:
-    """After spending in `category`: alert each of its budgets that crossed a threshold.
+async def check_category(
+    session: AsyncSession, user: User, category: str, household_id: int | None = None
+) -> None:
+    """After spending in `category`: alert each of its budgets that crossed a threshold
+    (the user's own, and those of the household the expense is shared with).
 
     The budgets are locked first, so concurrent expenses in one category take
     turns here and the last of them sees every committed expense.
     """
     repository = BudgetRepository(session)
-    budgets = await repository.for_category(user.id, category, lock=True)
+    budgets = await repository.for_category(user.id, category, lock=True, household_id=household_id)
     if budgets:
         await check_budgets(session, user, budgets)
 
@@ -79,6 +96,10 @@ async def check_category(session: AsyncSession, user: User, category: str) -> No
 async def check_budgets(
     session: AsyncSession, user: User, budgets: list[Budget], today: date | None = None
 ) -> None:
+    """`today` (the user's by default) applies to their own budgets; a household
+    budget's period follows its creator's timezone and pay day."""
+    shared = [b for b in budgets if b.household_id is not None]
+    budgets = [b for b in budgets if b.household_id is None]
     today = today or local_today(user.timezone)
     repository = BudgetRepository(session)
     ids = [b.id for b in budgets]
@@ -87,6 +108,44 @@ async def check_budgets(
     for budget in budgets:
         limit = budget.limit + carried.get(budget.id, Decimal(0))
         await alert_crossed(session, user, budget, spent[budget.id], today, limit)
+    for budget in shared:
+        await check_household_budget(session, budget)
+
+
+def household_message(name: str, message: str) -> str:
+    return f"{name} · {message}"
+
+
+async def check_household_budget(session: AsyncSession, budget: Budget) -> None:
+    """A household budget's alerts: one notification per member (the usual dedupe key,
+    per member, so each gets it once) and one post for the household's group."""
+    figures = (await household_figures(session, [budget.id])).get(budget.id)
+    alerts = shared_alerts(figures) if figures is not None else []
+    if figures is None or not alerts:
+        return
+    households = HouseholdRepository(session)
+    household_id = figures.budget.household_id
+    for member_id in await households.member_ids(household_id):
+        for message, key in alerts:
+            await notify(session, member_id, "budget", message, key)
+    for message, key in alerts:
+        await households.add_chat_post_once(household_id, "budget", message, key)
+
+
+def shared_alerts(figures: Figures) -> list[tuple[str, str]]:
+    """A household budget's due alerts, their texts naming the household."""
+    row = figures.budget
+    alerts = due_alerts(
+        row.id,
+        row.category,
+        figures.limit,
+        row.period,
+        figures.spent,
+        row.currency,
+        figures.today,
+        figures.period,
+    )
+    return [(household_message(row.household_name, text), key) for text, key in alerts]
 
 
 def pace_message(category: str, run_out: date) -> str:
@@ -137,6 +196,39 @@ async def sweep(session: AsyncSession, now: datetime) -> int:
         for row, message, key in alerts
         if (row.user_id, key) not in existing
     ]
+    return await notify_many(session, items) + await _sweep_households(session, now)
+
+
+async def _sweep_households(session: AsyncSession, now: datetime) -> int:
+    """The sweep of household budgets: each member's notification and the group's post."""
+    alerts = [
+        (figures.budget.household_id, message, key)
+        for figures in (await household_figures(session, None, now)).values()
+        for message, key in shared_alerts(figures)
+    ]
+    if not alerts:
+        return 0
+    households = HouseholdRepository(session)
+    members = await households.member_ids_of(sorted({alert[0] for alert in alerts}))
+    wanted = [
+        (member_id, message, key)
+        for household_id, message, key in alerts
+        for member_id in members[household_id]
+    ]
+    existing = await NotificationRepository(session).existing_keys(
+        [(member_id, key) for member_id, _, key in wanted]
+    )
+    items: list[dict[str, object]] = [
+        {"user_id": member_id, "kind": "budget", "message": message, "dedupe_key": key}
+        for member_id, message, key in wanted
+        if (member_id, key) not in existing
+    ]
+    await households.add_chat_posts_once(
+        [
+            {"household_id": household_id, "kind": "budget", "message": message, "dedupe_key": key}
+            for household_id, message, key in alerts
+        ]
+    )
     return await notify_many(session, items)
 
 

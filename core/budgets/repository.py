@@ -1,20 +1,27 @@
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy import Date, and_, case, func, literal, or_, select
 
 from core.crud import OwnedRepository
-from core.models import PERIODS, Budget, Expense
+from core.currencies.repository import converted
+from core.models import PERIODS, Budget, Expense, Household, User
 from core.planning.periods import period_containing, previous_period
 
 
 class BudgetRepository(OwnedRepository[Budget]):
     model = Budget
 
-    async def for_category(self, user_id: int, category: str, lock: bool = False) -> list[Budget]:
-        query = select(Budget).where(
-            Budget.user_id == user_id, func.lower(Budget.category) == category.lower()
-        )
+    async def for_category(
+        self, user_id: int, category: str, lock: bool = False, household_id: int | None = None
+    ) -> list[Budget]:
+        """The budgets an expense in `category` counts for: the user's own and, for an
+        expense shared with a household, that household's."""
+        whose = and_(Budget.user_id == user_id, Budget.household_id.is_(None))
+        if household_id is not None:
+            whose = or_(whose, Budget.household_id == household_id)
+        query = select(Budget).where(whose, func.lower(Budget.category) == category.lower())
         if lock:
             query = query.with_for_update()
         return list((await self.session.execute(query.order_by(Budget.id))).scalars())
@@ -66,7 +73,9 @@ class BudgetRepository(OwnedRepository[Budget]):
         bounds = {period: previous_period(today, pay_day, period) for period in PERIODS}
         start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
         end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
-        total = func.coalesce(func.sum(Expense.amount), literal(Decimal(0), Expense.amount.type))
+        total = func.coalesce(
+            func.sum(Expense.base_amount), literal(Decimal(0), Expense.base_amount.type)
+        )
         query = (
             select(Budget.id, Budget.created_at, start.label("first"), Budget.limit - total)
             .outerjoin(
@@ -87,3 +96,97 @@ class BudgetRepository(OwnedRepository[Budget]):
             # A budget made during last period did not run it: nothing to carry.
             if created_at.date() <= first
         }
+
+    async def household_spent(
+        self, budget_ids: list[int], today: date, pay_day: int, currency: str
+    ) -> dict[int, Decimal]:
+        """`spent` of household budgets: the shared spending of every member of each
+        budget's household, converted into `currency` (the household's) at each
+        expense's date's rate, in SQL. `today` and `pay_day`: the budget's creator's."""
+        bounds = {period: period_containing(today, pay_day, period) for period in PERIODS}
+        return await self._household_sums(budget_ids, bounds, currency)
+
+    async def household_carried(
+        self, budget_ids: list[int], today: date, pay_day: int, currency: str
+    ) -> dict[int, Decimal]:
+        """`carried` of household rollover budgets, over the shared spending."""
+        bounds = {period: previous_period(today, pay_day, period) for period in PERIODS}
+        query = select(Budget.id, Budget.limit, Budget.created_at, Budget.period).where(
+            Budget.id.in_(budget_ids), Budget.rollover.is_(True)
+        )
+        rollovers = [
+            (budget_id, limit)
+            for budget_id, limit, created_at, period in (await self.session.execute(query)).all()
+            # A budget made during last period did not run it: nothing to carry.
+            if created_at.date() <= bounds[period][0]
+        ]
+        if not rollovers:
+            return {}
+        spent = await self._household_sums([i for i, _ in rollovers], bounds, currency)
+        return {budget_id: limit - spent[budget_id] for budget_id, limit in rollovers}
+
+    async def _household_sums(
+        self, budget_ids: list[int], bounds: dict[str, tuple[date, date]], currency: str
+    ) -> dict[int, Decimal]:
+        if not budget_ids:
+            return {}
+        start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
+        end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
+        households = select(Budget.household_id).where(Budget.id.in_(budget_ids))
+        # Rates are looked up once per (currency, day) of these households' spending.
+        conversions, amount = await converted(
+            self.session,
+            amount=Expense.amount,
+            currency=Expense.currency,
+            day=Expense.date,
+            to_currency=currency,
+            where=and_(
+                Expense.household_id.in_(households),
+                Expense.date >= min(b[0] for b in bounds.values()),
+                Expense.date <= max(b[1] for b in bounds.values()),
+            ),
+        )
+        zero = literal(Decimal(0), Expense.amount.type)
+        query = (
+            select(Budget.id, func.coalesce(func.sum(amount), zero))
+            .outerjoin(
+                Expense,
+                and_(
+                    Expense.household_id == Budget.household_id,
+                    func.lower(Expense.category) == func.lower(Budget.category),
+                    Expense.date >= start,
+                    Expense.date <= end,
+                ),
+            )
+            .outerjoin(
+                conversions,
+                and_(conversions.c.currency == Expense.currency, conversions.c.day == Expense.date),
+            )
+            .where(Budget.id.in_(budget_ids))
+            .group_by(Budget.id)
+        )
+        return {budget_id: spent for budget_id, spent in (await self.session.execute(query)).all()}
+
+    async def household_budgets(self, budget_ids: list[int] | None = None) -> list[Any]:
+        """Household budgets (these, or all: the sweep) with what their figures need: the
+        creator's timezone and pay day, the household's currency and name."""
+        query = (
+            select(
+                Budget.id,
+                Budget.user_id,
+                Budget.household_id,
+                Budget.category,
+                Budget.limit,
+                Budget.period,
+                User.timezone.label("tz"),
+                User.pay_day,
+                Household.currency,
+                Household.name.label("household_name"),
+            )
+            .join(User, User.id == Budget.user_id)
+            .join(Household, Household.id == Budget.household_id)
+            .order_by(Budget.id)
+        )
+        if budget_ids is not None:
+            query = query.where(Budget.id.in_(budget_ids))
+        return list((await self.session.execute(query)).all())

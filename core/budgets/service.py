@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.budgets.alerts import check_budgets
 from core.budgets.repository import BudgetRepository
 from core.budgets.schemas import BudgetCreate, BudgetOut
+from core.budgets.shared import household_figures
 from core.crud import OwnedService
 from core.households.service import check_household
 from core.models import Budget, User
@@ -24,24 +25,35 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
     ) -> list[BaseModel]:
         today = local_today(user.timezone)
         repository = BudgetRepository(session)
-        ids = [budget.id for budget in objects]
+        ids = [budget.id for budget in objects if budget.household_id is None]
         spent = await repository.spent(ids, today, user.pay_day)
         carried = await repository.carried(ids, today, user.pay_day)
-        return [
-            BudgetOut(
-                id=budget.id,
-                user_id=budget.user_id,
-                category=budget.category,
-                limit=budget.limit,
-                period=budget.period,
-                rollover=budget.rollover,
-                spent=spent[budget.id],
-                remaining=budget.limit + carried.get(budget.id, 0) - spent[budget.id],
-                currency=user.currency,
-                household_id=budget.household_id,
+        shared = await household_figures(
+            session, [budget.id for budget in objects if budget.household_id is not None]
+        )
+        answers: list[BaseModel] = []
+        for budget in objects:
+            if budget.household_id is None:
+                used, limit = spent[budget.id], budget.limit + carried.get(budget.id, 0)
+                currency = user.currency
+            else:
+                figures = shared[budget.id]
+                used, limit, currency = figures.spent, figures.limit, figures.budget.currency
+            answers.append(
+                BudgetOut(
+                    id=budget.id,
+                    user_id=budget.user_id,
+                    category=budget.category,
+                    limit=budget.limit,
+                    period=budget.period,
+                    rollover=budget.rollover,
+                    spent=used,
+                    remaining=limit - used,
+                    currency=currency,
+                    household_id=budget.household_id,
+                )
             )
-            for budget in objects
-        ]
+        return answers
 
     async def all_for_user(self, session: AsyncSession, user: User) -> list[Budget]:
         return await BudgetRepository(session).all_for_user(user.id)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -192,6 +193,37 @@ async def convert_column(
         statement = statement.where(where)
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0))
+
+
+async def converted(
+    session: AsyncSession,
+    *,
+    amount: Any,
+    currency: Any,
+    day: Any,
+    to_currency: str,
+    where: ColumnElement[bool] | None = None,
+) -> tuple[Subquery, ColumnElement[Any]]:
+    """For SELECTs that convert rows as they read them (a household's shared entries in
+    its currency): the rates table of `conversion_table`, to be joined on
+    (currency, day), and each row's amount in `to_currency` at its day's rate, rounded
+    to that currency's units exactly as `convert_column` does; typed like `amount`,
+    so sums of it read back as money. NULL where a rate is missing."""
+    dialect = session.get_bind().dialect.name
+    exponent = CURRENCY_EXPONENTS[to_currency]
+    conversions = conversion_table(
+        dialect, currency=currency, day=day, base_currency=to_currency, where=where
+    )
+    from_rate, to_rate = conversions.c.from_rate, conversions.c.to_rate
+    if dialect == "sqlite":
+        await _register_sqlite_conversion(session, amount, amount, exponent)
+        value: ColumnElement[Any] = func.finbot_convert_amount(amount, from_rate, to_rate)
+    else:
+        exact = Numeric(38, 12)
+        value = func.round(
+            amount.cast(exact) * to_rate.cast(exact) / from_rate.cast(exact), exponent
+        )
+    return conversions, type_coerce(value, amount.type)
 
 
 def conversion_table(

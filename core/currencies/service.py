@@ -188,7 +188,10 @@ async def rebase_user(session: AsyncSession, user: User, new_currency: str, toda
             base_currency=new_currency,
             where=mine,
         )
-    budgets = await BudgetRepository(session).all_for_user(user.id)
+    # A household budget's limit is in the household's currency, which stays.
+    budgets = [
+        b for b in await BudgetRepository(session).all_for_user(user.id) if b.household_id is None
+    ]
     goals = await GoalRepository(session).for_user(user.id)
     if budgets or goals:
         from_rate, to_rate, _ = await cross_rate(session, user.currency, new_currency, today)

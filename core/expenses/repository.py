@@ -89,6 +89,21 @@ class ExpenseRepository(DatedRepository[Expense]):
             return Page(items=rows, total=rows[0].total)
         return Page(items=[], total=await self.count(user_id, narrowing) if paging.offset else 0)
 
+    async def shared_page_rows(
+        self, viewer_id: int, household_id: int, paging: Paging, filters: Any = None
+    ) -> Page[Any]:
+        """page_rows of a household's shared expenses, for a member only."""
+        scope = self.shared(viewer_id, household_id)
+        narrowing = self.conditions(filters) if filters else []
+        query = _page_query(narrowing, scope)
+        params = {"limit": paging.limit, "offset": paging.offset}
+        connection = await self.session.connection()
+        rows = [_PageRow._make(row) for row in await connection.execute(query, params)]
+        if rows:
+            return Page(items=rows, total=rows[0].total)
+        total = await self.count_where([*scope, *narrowing]) if paging.offset else 0
+        return Page(items=[], total=total)
+
     async def insert(self, user_id: int, values: dict[str, Any]) -> tuple[Expense, bool]:
         """Insert an expense; also says whether a budget watches its category.
 
@@ -115,8 +130,11 @@ class ExpenseRepository(DatedRepository[Expense]):
         return await insert_many_ids(self.session, Expense.__table__, values, match)
 
 
-def _page_query(narrowing: list[ColumnElement[bool]]) -> Select[Any]:
-    where = [Expense.user_id == bindparam("owner_id"), *narrowing]
+def _page_query(
+    narrowing: list[ColumnElement[bool]], scope: list[ColumnElement[bool]] | None = None
+) -> Select[Any]:
+    """`scope`: whose rows (default the owner's, by the `owner_id` parameter)."""
+    where = [*(scope or [Expense.user_id == bindparam("owner_id")]), *narrowing]
     total = select(func.count()).select_from(Expense).where(*where).correlate(None)
     has_documents = exists().where(Document.expense_id == Expense.id)
     has_tags = exists().where(ExpenseTag.expense_id == Expense.id)

@@ -58,6 +58,18 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     ) -> Page[Any]:
         return await ExpenseRepository(session).page_rows(user.id, paging, filters)
 
+    async def shared_page(
+        self,
+        session: AsyncSession,
+        user: User,
+        household_id: int,
+        paging: Paging,
+        filters: Any = None,
+    ) -> Page[Any]:
+        return await ExpenseRepository(session).shared_page_rows(
+            user.id, household_id, paging, filters
+        )
+
     async def present(
         self, session: AsyncSession, user: User, objects: list[Any]
     ) -> list[BaseModel]:
@@ -138,7 +150,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             await save_split(session, expense.id, split)
             setattr(expense, GIVEN_SPLIT, split)
         if has_budget:  # otherwise nothing can cross a line: skip the lock and the sums
-            await check_category(session, user, expense.category)
+            await check_category(session, user, expense.category, expense.household_id)
         return expense
 
     async def create_many(
@@ -207,7 +219,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         return expense
 
     async def after_change(self, session: AsyncSession, user: User, obj: Expense) -> None:
-        await check_category(session, user, obj.category)
+        await check_category(session, user, obj.category, obj.household_id)
 
 
 expenses = ExpenseService()

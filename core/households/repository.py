@@ -8,18 +8,12 @@ membership in the same statement, the way the personal repositories check
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import Household, HouseholdInvite, HouseholdMember, User
+from core.crud import insert_for, is_member
+from core.models import Household, HouseholdChatPost, HouseholdInvite, HouseholdMember, User
 from core.models.base import utcnow
-
-
-def is_member(user_id: Any, household_id: Any) -> ColumnElement[bool]:
-    """SQL: the user belongs to the household (for the WHERE of any household query)."""
-    return exists().where(
-        HouseholdMember.household_id == household_id, HouseholdMember.user_id == user_id
-    )
 
 
 class HouseholdRepository:
@@ -86,6 +80,12 @@ class HouseholdRepository:
         )
         return list((await self.session.execute(query)).all())
 
+    async def usernames(self, user_ids: list[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        query = select(User.id, User.username).where(User.id.in_(user_ids))
+        return {user_id: name for user_id, name in (await self.session.execute(query)).all()}
+
     async def membership(
         self, household_id: int, user_id: int, lock: bool = False
     ) -> HouseholdMember | None:
@@ -140,3 +140,59 @@ class HouseholdRepository:
     async def count_members(self, household_id: int) -> int:
         query = select(func.count()).where(HouseholdMember.household_id == household_id)
         return int((await self.session.execute(query)).scalar_one())
+
+    async def use_invite(self, code_hash: str, user_id: int, now: datetime) -> int | None:
+        """Take the invite for this user, in one statement so two people racing for one
+        code cannot both have it; the household's id, or None when it was not usable."""
+        statement = (
+            update(HouseholdInvite)
+            .where(
+                HouseholdInvite.code_hash == code_hash,
+                HouseholdInvite.used_by.is_(None),
+                HouseholdInvite.used_at.is_(None),
+                HouseholdInvite.expires_at > now,
+            )
+            .values(used_by=user_id, used_at=now)
+            .returning(HouseholdInvite.household_id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def member_ids_of(self, household_ids: list[int]) -> dict[int, list[int]]:
+        """Each household's members' user ids."""
+        if not household_ids:
+            return {}
+        query = select(HouseholdMember.household_id, HouseholdMember.user_id).where(
+            HouseholdMember.household_id.in_(household_ids)
+        )
+        found: dict[int, list[int]] = {household_id: [] for household_id in household_ids}
+        for household_id, user_id in (await self.session.execute(query)).all():
+            found[household_id].append(user_id)
+        return found
+
+    async def add_chat_posts_once(self, posts: list[dict[str, Any]]) -> None:
+        """Many posts (household_id, kind, message, dedupe_key), skipping those that exist."""
+        if not posts:
+            return
+        now = utcnow()
+        statement = insert_for(self.session)(HouseholdChatPost).on_conflict_do_nothing(
+            index_elements=["household_id", "dedupe_key"]
+        )
+        await self.session.execute(statement, [{**post, "created_at": now} for post in posts])
+
+    async def add_chat_post_once(
+        self, household_id: int, kind: str, message: str, dedupe_key: str
+    ) -> bool:
+        """A message for the household's group, once per (household, key); whether it is new."""
+        statement = (
+            insert_for(self.session)(HouseholdChatPost)
+            .values(
+                household_id=household_id,
+                kind=kind,
+                message=message,
+                dedupe_key=dedupe_key,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["household_id", "dedupe_key"])
+            .returning(HouseholdChatPost.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None

@@ -1,10 +1,18 @@
 """Households (SPEC section 8): who belongs, who may do what. Never commits."""
 
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.exceptions import NotFound
+from core.exceptions import Conflict, Invalid, NotFound
 from core.households.repository import HouseholdRepository
+from core.households.schemas import HouseholdOut, InviteOut, MemberOut
 from core.models import Household, User
+from core.models.base import utcnow
 
 
 async def create_household(session: AsyncSession, user: User, name: str) -> Household:
@@ -38,3 +46,102 @@ async def check_household(session: AsyncSession, user_id: int, household_id: int
         user_id, household_id
     ):
         raise NotFound("household")
+
+
+INVITE_VALIDITY = timedelta(days=7)
+
+
+def invite_digest(code: str) -> str:
+    """Invites are stored as their code's SHA-256, like tokens."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+async def household_out(session: AsyncSession, household: Household) -> HouseholdOut:
+    return (await households_out(session, [household]))[0]
+
+
+async def households_out(session: AsyncSession, households: list[Household]) -> list[HouseholdOut]:
+    """The answers, with each household's members (one query for all)."""
+    members: dict[int, list[MemberOut]] = {household.id: [] for household in households}
+    for row in await HouseholdRepository(session).members([h.id for h in households]):
+        members[row.household_id].append(
+            MemberOut(
+                user_id=row.user_id, username=row.username, role=row.role, joined_at=row.joined_at
+            )
+        )
+    return [
+        HouseholdOut(
+            id=household.id,
+            name=household.name,
+            currency=household.currency,
+            created_at=household.created_at,
+            members=members[household.id],
+        )
+        for household in households
+    ]
+
+
+async def create_invite(
+    session: AsyncSession, user: User, household_id: int, link: Callable[[str], str]
+) -> InviteOut:
+    """A one-time code valid for 7 days; any member may invite. `link` makes its url."""
+    household = await get_household(session, user.id, household_id)
+    code = secrets.token_urlsafe(12)  # 16 characters of [A-Za-z0-9_-]: a Telegram start payload
+    expires_at = utcnow() + INVITE_VALIDITY
+    await HouseholdRepository(session).add_invite(
+        household.id, invite_digest(code), user.id, expires_at
+    )
+    return InviteOut(code=code, url=link(code), expires_at=expires_at)
+
+
+async def join(session: AsyncSession, user: User, code: str) -> Household:
+    """Join with an invite's code: unknown, used or expired is 422 naming `code`; a member
+    already is 409 and leaves the code unused."""
+    repository = HouseholdRepository(session)
+    digest = invite_digest(code.strip())
+    invite = await repository.invite(digest)
+    now = utcnow()
+    if invite is None:
+        raise Invalid("unknown invite code", field="code")
+    if invite.used_at is not None:
+        raise Invalid("this invite code was used already", field="code")
+    if invite.expires_at <= now:
+        raise Invalid("this invite code has expired", field="code")
+    if await repository.is_member(user.id, invite.household_id):
+        raise Conflict("you are a member of this household already")
+    household_id = await repository.use_invite(digest, user.id, now)
+    if household_id is None:  # someone else took it a moment ago
+        raise Invalid("this invite code was used already", field="code")
+    try:
+        async with session.begin_nested():
+            await repository.add_member(household_id, user.id)
+    except IntegrityError:  # joined twice at once with two codes
+        raise Conflict("you are a member of this household already") from None
+    return await get_household(session, user.id, household_id)
+
+
+async def remove_member(
+    session: AsyncSession, user: User, household_id: int, member_id: int
+) -> None:
+    """The owner removes anyone; a member removes only themself (anyone else's membership
+    is 404 to them, as nothing of another's is theirs to touch). The owner leaving
+    passes ownership to the longest-standing member; the last one leaving deletes the
+    household (its shared entries become their creators' own again)."""
+    household = await get_household(session, user.id, household_id)
+    repository = HouseholdRepository(session)
+    # Locked: two removals at once must not both see someone else left to inherit.
+    memberships = await repository.memberships(household.id, lock=True)
+    acting = next((m for m in memberships if m.user_id == user.id), None)
+    leaving = next((m for m in memberships if m.user_id == member_id), None)
+    if acting is None or leaving is None:
+        raise NotFound("member")
+    if acting.role != "owner" and member_id != user.id:
+        raise NotFound("member")
+    remaining = [m for m in memberships if m.user_id != member_id]
+    if not remaining:
+        await repository.delete(household)
+        return
+    await repository.remove_member(household.id, member_id)
+    if leaving.role == "owner":
+        remaining[0].role = "owner"  # longest-standing first
+    await session.flush()

@@ -130,6 +130,8 @@ class JobsRepository:
                     Expense.date <= bounds.c.last,
                 ),
             )
+            # A household budget counts its household's spending: core/budgets/shared.py.
+            .where(Budget.household_id.is_(None))
             .group_by(
                 Budget.id,
                 Budget.user_id,

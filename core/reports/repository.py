@@ -1,9 +1,12 @@
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ScalarSelect, func, literal, select
+from sqlalchemy import Row, ScalarSelect, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.crud import is_member
+from core.currencies.repository import converted
 from core.models import Expense, Income
 
 
@@ -40,3 +43,61 @@ class ReportRepository:
         return [
             (category, amount) for category, amount in (await self.session.execute(query)).all()
         ]
+
+    async def household_spending(
+        self, viewer_id: int, household_id: int, start: date, end: date, currency: str
+    ) -> list[Row[Any]]:
+        """The household's shared spending over [start, end] in `currency` (each expense
+        at its date's rate), per (member, category): rows (user_id, category, total).
+        Nothing unless the viewer is a member."""
+        return await self._household_totals(
+            Expense, viewer_id, household_id, start, end, currency, by_member=True
+        )
+
+    async def household_income(
+        self, viewer_id: int, household_id: int, start: date, end: date, currency: str
+    ) -> Decimal:
+        rows = await self._household_totals(
+            Income, viewer_id, household_id, start, end, currency, by_member=False
+        )
+        return rows[0].total if rows and rows[0].total is not None else Decimal(0)
+
+    async def _household_totals(
+        self,
+        model: type[Expense] | type[Income],
+        viewer_id: int,
+        household_id: int,
+        start: date,
+        end: date,
+        currency: str,
+        *,
+        by_member: bool,
+    ) -> list[Row[Any]]:
+        shared = and_(
+            model.household_id == household_id,
+            model.date >= start,
+            model.date <= end,
+            is_member(viewer_id, household_id),
+        )
+        conversions, amount = await converted(
+            self.session,
+            amount=model.amount,
+            currency=model.currency,
+            day=model.date,
+            to_currency=currency,
+            where=shared,
+        )
+        total = func.sum(amount).label("total")
+        joined = and_(conversions.c.currency == model.currency, conversions.c.day == model.date)
+        if not by_member:
+            query = select(total).select_from(model).join(conversions, joined).where(shared)
+            return list((await self.session.execute(query)).all())
+        assert model is Expense
+        key = func.lower(Expense.category)
+        grouped = (
+            select(Expense.user_id, func.min(Expense.category).label("category"), total)
+            .join(conversions, joined)
+            .where(shared)
+            .group_by(Expense.user_id, key)
+        )
+        return list((await self.session.execute(grouped)).all())

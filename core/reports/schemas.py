@@ -26,3 +26,16 @@ class Summary(BaseModel):
     net: Money
     by_category: list[CategoryTotal]
     by_tag: list[TagTotal] = []
+
+
+class MemberTotal(BaseModel):
+    user_id: int
+    username: str
+    total: Money
+
+
+class HouseholdSummary(Summary):
+    """A household's summary over its shared entries, in the household's currency."""
+
+    household_id: int
+    by_member: list[MemberTotal]  # each member's shared spending, largest first

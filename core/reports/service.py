@@ -1,13 +1,27 @@
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.exceptions import NotFound
+from core.households.repository import HouseholdRepository
+from core.households.service import get_household, member_ids
 from core.models import User
 from core.periods import check_span, local_today, period_range
 from core.reports.repository import ReportRepository
-from core.reports.schemas import CategoryTotal, Summary, TagTotal
+from core.reports.schemas import CategoryTotal, HouseholdSummary, MemberTotal, Summary, TagTotal
 from core.tags.repository import TagRepository
+
+
+def _span(user: User, date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    today = local_today(user.timezone)
+    if date_from is None and date_to is None:
+        start, end = period_range("monthly", today)
+    else:
+        start = date_from or period_range("monthly", date_to or today)[0]
+        end = date_to or max(start, today)
+    check_span(start, end)
+    return start, end
 
 
 async def summary(
@@ -18,13 +32,7 @@ async def summary(
     Neither bound: the current calendar month. Only `from`: up to today. Only
     `to`: from the first of that month.
     """
-    today = local_today(user.timezone)
-    if date_from is None and date_to is None:
-        start, end = period_range("monthly", today)
-    else:
-        start = date_from or period_range("monthly", date_to or today)[0]
-        end = date_to or max(start, today)
-    check_span(start, end)
+    start, end = _span(user, date_from, date_to)
     repository = ReportRepository(session)
     income, spent = await repository.totals(user.id, start, end)
     by_category = await repository.expenses_by_category(user.id, start, end)
@@ -50,3 +58,49 @@ async def summary_of_user(
     if user is None:
         raise NotFound("user")
     return await summary(session, user, date_from, date_to), user.currency
+
+
+async def household_summary(
+    session: AsyncSession,
+    user: User,
+    household_id: int,
+    date_from: date | None,
+    date_to: date | None,
+) -> HouseholdSummary:
+    """`summary` over the household's shared entries (the same span rules, in the
+    viewer's time), in the household's currency, with each member's spending."""
+    household = await get_household(session, user.id, household_id)
+    start, end = _span(user, date_from, date_to)
+    repository = ReportRepository(session)
+    currency = household.currency
+    rows = await repository.household_spending(user.id, household.id, start, end, currency)
+    income = await repository.household_income(user.id, household.id, start, end, currency)
+    by_category: dict[str, tuple[str, Decimal]] = {}
+    by_member: dict[int, Decimal] = {}
+    for row in rows:
+        key = row.category.lower()
+        shown_name, total = by_category.get(key, (row.category, Decimal(0)))
+        by_category[key] = (min(shown_name, row.category), total + row.total)
+        by_member[row.user_id] = by_member.get(row.user_id, Decimal(0)) + row.total
+    names = await HouseholdRepository(session).usernames(
+        sorted({*by_member, *await member_ids(session, household.id)})
+    )
+    for member in names:
+        by_member.setdefault(member, Decimal(0))
+    spent = sum(by_member.values(), Decimal(0))
+    categories = sorted(by_category.values(), key=lambda c: (-c[1], c[0].lower()))
+    members = sorted(by_member.items(), key=lambda m: (-m[1], m[0]))
+    return HouseholdSummary(
+        household_id=household.id,
+        date_from=start,
+        date_to=end,
+        currency=currency,
+        total_income=income,
+        total_expenses=spent,
+        net=income - spent,
+        by_category=[CategoryTotal(category=c, total=t) for c, t in categories],
+        by_member=[
+            MemberTotal(user_id=user_id, username=names.get(user_id, ""), total=total)
+            for user_id, total in members
+        ],
+    )

@@ -131,3 +131,15 @@ async def test_rollover_is_a_budget_field(client, alice):
     url = f"/api/budgets/{made.json()['id']}/"
     patched = await client.patch(url, json={"rollover": False}, headers=alice)
     assert patched.json()["rollover"] is False and patched.json()["remaining"] == 100
+
+
+async def test_rollover_counts_what_a_foreign_expense_cost_in_the_base_currency(app):
+    db = app.state.database
+    user = await person(db)
+    row = await budget(db, user, "100", rollover=True, since=date(2030, 12, 1))
+    async with db.session() as session:  # 50 USD paid, 40 EUR in the base currency
+        session.add(Expense(user_id=user.id, category="food", amount=Decimal("50"), currency="USD",
+                            base_amount=Decimal("40"), date=date(2030, 12, 10)))  # fmt: skip
+    async with db.session() as session:
+        carried = await BudgetRepository(session).carried([row.id], date(2031, 1, 28), 1)
+    assert carried == {row.id: Decimal("60")}
