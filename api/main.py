@@ -9,7 +9,17 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware
-from api.routes import auth, export, health, ledger, notifications, payments, reports, telegram
+from api.routes import (
+    auth,
+    export,
+    health,
+    household_balances,
+    ledger,
+    notifications,
+    payments,
+    reports,
+    telegram,
+)
 from api.routes.documents import documents_router
 from api.routes.households import router as households_router
 from api.routes.imports import imports_router
@@ -101,4 +111,5 @@ def create_app(
     app.include_router(rules_router)
     app.include_router(payments.router)
     app.include_router(telegram.router)
+    app.include_router(household_balances.router)
     return app

@@ -5,6 +5,7 @@ from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict
 
 from core.crud import DateFilters
+from core.households.balance_schemas import ShareValue, Split
 from core.households.schemas import HouseholdRef
 from core.money import Money, PositiveMoney
 from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
@@ -18,6 +19,7 @@ class ExpenseCreate(Schema):
     date: IsoDate | None = None  # today, in the user's timezone, when left out
     description: Description = ""
     tags: Tags | None = None
+    split: Split | None = None  # a shared expense's uneven split; equal when left out
     household_id: HouseholdRef | None = None  # shared with that household of the caller's
 
 
@@ -28,6 +30,7 @@ class ExpenseUpdate(Schema):
     date: IsoDate | None = None
     description: Description | None = None
     tags: Tags | None = None
+    split: Split | None = None  # {}: back to an equal split
     household_id: HouseholdRef | None = None  # null takes the expense out of its household
 
 
@@ -43,6 +46,7 @@ class ExpenseOut(OutSchema):
     description: str
     document_ids: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    split: dict[int, ShareValue] | None = None  # None: split equally, or not shared
     household_id: int | None = None
 
 
@@ -60,6 +64,7 @@ class ExpenseJson(TypedDict):
     description: str
     document_ids: list[str]
     tags: list[str]
+    split: dict[int, ShareValue] | None
     household_id: int | None
 
 

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -9,6 +10,7 @@ from core.currencies.service import price_entry
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
+from core.households.balances import checked_split, save_split, splits_of
 from core.households.service import check_household
 from core.models import Expense, User
 from core.periods import local_today
@@ -17,9 +19,15 @@ from core.tags.repository import TagRepository
 
 # Where a just-created expense carries its tags to the answer, saving a query.
 GIVEN_TAGS = "given_tags"
+GIVEN_SPLIT = "given_split"
 
 
-def expense_out(expense: Any, document_ids: list[str], tags: list[str] | None = None) -> ExpenseOut:
+def expense_out(
+    expense: Any,
+    document_ids: list[str],
+    tags: list[str] | None = None,
+    split: dict[int, Decimal] | None = None,
+) -> ExpenseOut:
     # Built from stored values (ORM object or row), which need no validating again.
     return ExpenseOut.model_construct(
         id=expense.id,
@@ -33,6 +41,7 @@ def expense_out(expense: Any, document_ids: list[str], tags: list[str] | None = 
         description=expense.description,
         document_ids=document_ids,
         tags=tags or [],
+        split=split or None,
         household_id=expense.household_id,
     )
 
@@ -66,14 +75,18 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     ) -> list[BaseModel]:
         documents = await self._document_ids(session, objects)
         tags = await self._tags(session, objects)
+        splits = await self._splits(session, objects)
         return [
-            expense_out(expense, documents.get(expense.id, []), tags.get(expense.id))
+            expense_out(
+                expense, documents.get(expense.id, []), tags.get(expense.id), splits.get(expense.id)
+            )
             for expense in objects
         ]
 
     async def present_json(self, session: AsyncSession, user: User, objects: list[Any]) -> bytes:
         documents = await self._document_ids(session, objects)
         tags = await self._tags(session, objects)
+        splits = await self._splits(session, objects)
         return EXPENSE_LIST_JSON.dump_json(
             [
                 {
@@ -88,6 +101,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
                     "description": e.description,
                     "document_ids": documents.get(e.id, []),
                     "tags": tags.get(e.id, []),
+                    "split": splits.get(e.id),
                     "household_id": e.household_id,
                 }
                 for e in objects
@@ -106,9 +120,16 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         tagged = [e.id for e in objects if getattr(e, "has_tags", True)]
         return await TagRepository(session).of("expense", tagged)
 
+    async def _splits(
+        self, session: AsyncSession, objects: list[Any]
+    ) -> dict[int, dict[int, Decimal]]:
+        # Only a shared expense can be split unevenly: a page of one's own asks nothing.
+        shared = [e.id for e in objects if getattr(e, "household_id", None) is not None]
+        return await splits_of(session, shared)
+
     async def present_new(self, session: AsyncSession, user: User, obj: Expense) -> BaseModel:
-        # A new expense has no documents yet; its tags are the ones it was given.
-        return expense_out(obj, [], getattr(obj, GIVEN_TAGS, None))
+        # A new expense has no documents yet; its tags and split are the ones it was given.
+        return expense_out(obj, [], getattr(obj, GIVEN_TAGS, None), getattr(obj, GIVEN_SPLIT, None))
 
     def defaults(self, user: User) -> dict[str, Any]:
         return {"date": local_today(user.timezone)}
@@ -116,12 +137,18 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
     async def create(self, session: AsyncSession, user: User, data: ExpenseCreate) -> Expense:
         values = {**self.defaults(user), **data.model_dump(exclude_none=True)}
         tags = values.pop("tags", None)
+        split = values.pop("split", None)
         await check_household(session, user.id, data.household_id)
         values = await price_entry(session, user.currency, values)
+        if split:
+            split = await checked_split(session, user, values.get("household_id"), split)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
         if tags:
             await TagRepository(session).replace("expense", expense.id, tags)
             setattr(expense, GIVEN_TAGS, tags)
+        if split:
+            await save_split(session, expense.id, split)
+            setattr(expense, GIVEN_SPLIT, split)
         if has_budget:  # otherwise nothing can cross a line: skip the lock and the sums
             await check_category(session, user, expense.category, expense.household_id)
         return expense
@@ -141,7 +168,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         for household_id in {entry.household_id for entry in entries}:
             await check_household(session, user.id, household_id)
         values = [
-            {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
+            {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags", "split"})}
             for entry in entries
         ]
         values = [await price_entry(session, user.currency, row) for row in values]
@@ -173,12 +200,22 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         tags = values.pop("tags", None)  # kept in a table of their own
         if values.get("household_id") != obj.household_id:  # moved: to one of the caller's?
             await check_household(session, user.id, values.get("household_id"))
+        split = values.pop("split", None)  # likewise (expense_shares)
+        household_id = values.get("household_id", obj.household_id)
+        if split is not None:
+            split = await checked_split(session, user, household_id, split)
+        elif household_id != obj.household_id:
+            # A split names the old household's members (left behind even when that
+            # household was deleted): the expense is split equally in its new one.
+            split = {}
         # A changed amount, currency or date is priced again, at the (new) date's rate.
         stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
         values = await price_entry(session, user.currency, {**stored, **values})
         expense = await super()._apply(session, user, obj, values)
         if tags is not None:
             await TagRepository(session).replace("expense", expense.id, tags)
+        if split is not None:
+            await save_split(session, expense.id, split)
         return expense
 
     async def after_change(self, session: AsyncSession, user: User, obj: Expense) -> None:

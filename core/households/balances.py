@@ -1,17 +1,22 @@
 """Who owes whom in a household: the balances and the settlements (SPEC section 8).
 
-Takes a session, never commits. The caller has checked that the household is the
-user's (a non-member gets NotFound before reaching here).
+Takes a session, never commits. The caller has got the household with
+core.households.service.get_household, which is NotFound to a non-member.
 """
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.currencies.service import convert
+from core.crud import Page, Paging
+from core.currencies.codes import CURRENCY_EXPONENTS
+from core.currencies.service import ensure_rates_loaded
 from core.exceptions import Invalid, NotFound
 from core.households import settle
 from core.households.balance_repository import BalanceRepository
+from core.households.balance_schemas import BalancesOut, MemberBalanceOut, TransferOut
+from core.households.service import member_ids
 from core.models import Household, Settlement, User
 from core.money import MONEY_DECIMALS, MONEY_DIGITS
 from core.periods import local_today
@@ -20,33 +25,109 @@ from core.periods import local_today
 _MONEY_LIMIT = Decimal(10) ** (MONEY_DIGITS - MONEY_DECIMALS)
 
 
-async def household_of(session: AsyncSession, user: User, household_id: int) -> Household:
-    """The household if the user is a member; another's is simply not there (404)."""
-    household = await BalanceRepository(session).household_of_member(user.id, household_id)
-    if household is None:
-        raise NotFound("household")
-    return household
-
-
 async def household_balances(session: AsyncSession, household: Household) -> settle.Balances:
-    """Every member's paid, share, settlements and balance, and the fewest transfers."""
+    """Every member's paid, share, settlements and balance, and the fewest transfers.
+
+    The sums come from one SQL statement (balance_repository); only the transfers,
+    over a handful of per-person totals, are worked out here. Someone who left the
+    household but still has shared entries or settlements keeps a line, so the
+    balances still add up to zero and what they are owed or owe stays visible.
+    """
+    result, _ = await _balances(session, household)
+    return result
+
+
+async def balances_out(session: AsyncSession, household: Household) -> BalancesOut:
+    """household_balances with each person's name and whether they are still a member."""
+    result, current = await _balances(session, household)
+    names = await BalanceRepository(session).usernames([m.user_id for m in result.members])
+    return BalancesOut(
+        currency=result.currency,
+        members=[
+            MemberBalanceOut(
+                user_id=m.user_id,
+                username=names.get(m.user_id, ""),
+                member=m.user_id in current,
+                paid=m.paid,
+                share=m.share,
+                settled_out=m.settled_out,
+                settled_in=m.settled_in,
+                balance=m.balance,
+            )
+            for m in result.members
+        ],
+        transfers=[
+            TransferOut(from_user_id=t.from_user_id, to_user_id=t.to_user_id, amount=t.amount)
+            for t in result.transfers
+        ],
+    )
+
+
+async def _balances(
+    session: AsyncSession, household: Household
+) -> tuple[settle.Balances, set[int]]:
+    """The balances, and who of them is a member now."""
     repository = BalanceRepository(session)
-    members = await repository.member_ids(household.id)
-    splits = await repository.splits(household.id)
-    expenses = []
-    for row in await repository.shared_expenses(household.id):
-        if row.user_id not in members:
-            continue
-        amount = row.amount
-        if row.currency != household.currency:
-            conversion = await convert(session, amount, row.currency, household.currency, row.date)
-            amount = conversion.amount
-        expenses.append(settle.SharedExpense(row.user_id, amount, splits.get(row.id)))
-    settlements = [
-        settle.Settlement(s.from_user_id, s.to_user_id, s.amount)
-        for s in await repository.settlements(household.id)
-    ]
-    return settle.settle(members, expenses, settlements, household.currency)
+    totals = await repository.totals(household.id, household.currency)
+    if totals.unpriced and await ensure_rates_loaded(session):
+        totals = await repository.totals(household.id, household.currency)
+    if totals.unpriced:
+        raise Invalid(
+            f"a shared expense has no exchange rate into {household.currency}", field="currency"
+        )
+    exponent = CURRENCY_EXPONENTS[household.currency]
+    balances = {
+        person.user_id: person.paid - person.share + person.settled_out - person.settled_in
+        for person in totals.people
+    }
+    members = tuple(
+        settle.MemberBalance(
+            user_id=person.user_id,
+            paid=_money(person.paid, exponent),
+            share=_money(person.share, exponent),
+            settled_out=_money(person.settled_out, exponent),
+            settled_in=_money(person.settled_in, exponent),
+            balance=_money(balances[person.user_id], exponent),
+        )
+        for person in totals.people
+    )
+    transfers = settle.fewest_transfers(
+        {user_id: _money(units, exponent) for user_id, units in balances.items()},
+        household.currency,
+    )
+    result = settle.Balances(
+        currency=household.currency, members=members, transfers=tuple(transfers)
+    )
+    return result, {person.user_id for person in totals.people if person.is_member}
+
+
+def _money(units: int, exponent: int) -> Decimal:
+    return Decimal(units).scaleb(-exponent)
+
+
+async def checked_split(
+    session: AsyncSession, user: User, household_id: int | None, split: Mapping[int, Decimal]
+) -> dict[int, Decimal]:
+    """The split of a shared expense of `household_id` by `user`: it names members only,
+    each share > 0, summing to exactly 1 (else Invalid naming `split`). {}: equal again."""
+    if not split:
+        return {}
+    if household_id is None:
+        raise Invalid("a split is for a shared expense: give household_id", field="split")
+    members = await member_ids(session, household_id)
+    if user.id not in members:
+        raise NotFound("household")
+    return settle.validate_split(split, members)
+
+
+async def save_split(session: AsyncSession, expense_id: int, split: dict[int, Decimal]) -> None:
+    """Store a checked split in place of the expense's old one ({}: split equally)."""
+    await BalanceRepository(session).replace_shares(expense_id, split)
+
+
+async def splits_of(session: AsyncSession, expense_ids: list[int]) -> dict[int, dict[int, Decimal]]:
+    """The uneven splits of these expenses (an expense split equally has none)."""
+    return await BalanceRepository(session).shares_of(expense_ids)
 
 
 async def record_settlement(
@@ -58,10 +139,11 @@ async def record_settlement(
     amount: Decimal,
     note: str = "",
 ) -> Settlement:
-    """Money one member paid another. Both members, different, amount > 0 in the
-    household currency's minor units; recorded by a member (either party or not)."""
+    """Money one member paid another: both members, different, amount > 0 in the
+    household currency's minor units (else Invalid naming the field). Any member may
+    record one, as any member may record a shared expense; `by_user` is kept."""
     repository = BalanceRepository(session)
-    members = await repository.member_ids(household.id)
+    members = await member_ids(session, household.id)
     if by_user.id not in members:
         raise NotFound("household")
     if amount >= _MONEY_LIMIT:
@@ -81,6 +163,8 @@ async def record_settlement(
     )
 
 
-async def list_settlements(session: AsyncSession, household: Household) -> list[Settlement]:
-    """The household's settlements, newest first."""
-    return await BalanceRepository(session).settlements(household.id)
+async def list_settlements(
+    session: AsyncSession, household: Household, paging: Paging | None = None
+) -> Page[Settlement]:
+    """The household's settlements, newest first (by date, then by creation)."""
+    return await BalanceRepository(session).settlements(household.id, paging or Paging())
