@@ -92,9 +92,9 @@ class TokenAnswer(Schema):
 
 
 class ResetRequest(Schema):
-    email: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254), StorableText
-    ]
+    # Not stripped here: the length the schema states is the length checked (the
+    # service strips before looking the address up).
+    email: Annotated[str, StringConstraints(min_length=1, max_length=254), StorableText]
 
 
 class ResetConfirm(Schema):
