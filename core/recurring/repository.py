@@ -287,6 +287,7 @@ _PG_POST = text(
     ")"
     " SELECT DISTINCT b.id, s.date, CAST(NULL AS bigint) AS claimed FROM spent AS s"
     " JOIN budgets AS b ON b.user_id = s.user_id AND lower(b.category) = s.category"
+    " AND b.household_id IS NULL"  # postings are personal: household budgets count shared ones
     " UNION ALL SELECT NULL, NULL, count(*) FROM claimed"
 )
 _PG_SET_SCHEDULES = text(
