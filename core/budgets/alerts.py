@@ -4,7 +4,7 @@ pace alert (SPEC 7) once per period."""
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, partial
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ from core.models import Budget, User
 from core.money import in_minor_units, shown
 from core.notifications.repository import NotificationRepository
 from core.notifications.service import notify, notify_many
-from core.periods import PERIOD_WORDS, local_today
+from core.periods import PERIOD_WORDS, DateRange, local_today
 from core.planning.pace import pace_run_out_day
 from core.planning.periods import period_containing
 
@@ -36,47 +36,58 @@ def alert_message(category: str, limit: Decimal, period: str, spent: Decimal, cu
     return f"{spent_text} {PERIOD_WORDS[period]['this']} ({percent} %)"
 
 
+class BudgetFacts(Protocol):
+    """What the alert rules read of a budget: a Budget, or a query's row with these columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def limit(self) -> Decimal: ...
+    @property
+    def period(self) -> str: ...
+
+
 def due_alerts(
-    budget_id: int,
-    category: str,
-    limit: Decimal,
-    period_name: str,
-    spent: Decimal,
+    budget: BudgetFacts,
     currency: str,
+    spent: Decimal,
+    carried: Decimal,
     today: date,
-    period: tuple[date, date],
+    period: DateRange,
 ) -> list[tuple[str, str]]:
-    """(message, dedupe key) of every alert this spending calls for now: each threshold
-    reached and the pace alert; the keys make each one once per period."""
+    """(message, dedupe key) of every alert this spending calls for on `today` of `period`:
+    each threshold reached and the pace alert, against the limit plus a rollover's
+    `carried`; the keys make each one once per period. Every path (an expense, the
+    recurring job, the sweep, household budgets) decides here."""
+    limit = budget.limit + carried
     alerts = [
         (
-            alert_message(category, limit, period_name, spent, currency),
-            alert_key(budget_id, period[0], threshold),
+            alert_message(budget.category, limit, budget.period, spent, currency),
+            alert_key(budget.id, period[0], threshold),
         )
         for threshold in THRESHOLDS
         if spent * 100 >= limit * threshold
     ]
     run_out = pace_run_out_day(today, period, limit, spent)
     if run_out is not None:
-        alerts.append((pace_message(category, run_out), pace_key(budget_id, period[0])))
+        alerts.append((pace_message(budget.category, run_out), pace_key(budget.id, period[0])))
     return alerts
 
 
-async def alert_crossed(
-    session: AsyncSession,
-    user: User,
-    budget: Budget,
-    spent: Decimal,
-    today: date,
-    limit: Decimal | None = None,
-) -> None:
-    """`limit`: this period's limit with a rollover's carry (default the budget's)."""
-    limit = budget.limit if limit is None else limit
-    period = period_containing(today, user.pay_day, budget.period)
-    for message, key in due_alerts(
-        budget.id, budget.category, limit, budget.period, spent, user.currency, today, period
-    ):
-        await notify(session, user.id, "budget", message, key)
+async def _notify_new(session: AsyncSession, wanted: list[tuple[int, str, str]]) -> int:
+    """The jobs' path: notify each (user id, message, key) not made yet; how many were new.
+    Skipping the alerts that exist spares the inserts; the unique key still decides."""
+    existing = await NotificationRepository(session).existing_keys(
+        [(user_id, key) for user_id, _, key in wanted]
+    )
+    items: list[dict[str, object]] = [
+        {"user_id": user_id, "kind": "budget", "message": message, "dedupe_key": key}
+        for user_id, message, key in wanted
+        if (user_id, key) not in existing
+    ]
+    return await notify_many(session, items)
 
 
 async def check_category(
@@ -107,8 +118,12 @@ async def check_budgets(
     spent = await repository.spent(ids, today, user.pay_day)
     carried = await repository.carried(ids, today, user.pay_day)
     for budget in budgets:
-        limit = budget.limit + carried.get(budget.id, Decimal(0))
-        await alert_crossed(session, user, budget, spent[budget.id], today, limit)
+        period = period_containing(today, user.pay_day, budget.period)
+        extra = carried.get(budget.id, Decimal(0))
+        for message, key in due_alerts(
+            budget, user.currency, spent[budget.id], extra, today, period
+        ):
+            await notify(session, user.id, "budget", message, key)
     for budget in shared:
         await check_household_budget(session, budget)
 
@@ -137,14 +152,7 @@ def shared_alerts(figures: Figures) -> list[tuple[str, str]]:
     """A household budget's due alerts, their texts naming the household."""
     row = figures.budget
     alerts = due_alerts(
-        row.id,
-        row.category,
-        figures.limit,
-        row.period,
-        figures.spent,
-        row.currency,
-        figures.today,
-        figures.period,
+        row, row.currency, figures.spent, figures.carried, figures.today, figures.period
     )
     return [(household_message(row.household_name, text), key) for text, key in alerts]
 
@@ -175,29 +183,19 @@ async def sweep(session: AsyncSession, now: datetime) -> int:
     # Every budget with spending: pace can be due well below the first threshold.
     rows = await repository.budgets_at_least(bounds, 0, pay_days)
     carried = await _carried(session, [r for r in rows if r.rollover], now)
-    alerts: list[tuple[Any, str, str]] = []
-    for row in rows:
-        limit = row.limit + carried.get(row.id, Decimal(0))
-        message = alert_message(row.category, limit, row.period, row.spent, row.currency)
-        alerts.extend(
-            (row, message, alert_key(row.id, row.first, threshold))
-            for threshold in THRESHOLDS
-            if row.spent * 100 >= limit * threshold
+    alerts = [
+        (row.user_id, message, key)
+        for row in rows
+        for message, key in due_alerts(
+            row,
+            row.currency,
+            row.spent,
+            carried.get(row.id, Decimal(0)),
+            local_today(row.tz, now),
+            (row.first, row.last),
         )
-        today = local_today(row.tz, now)
-        run_out = pace_run_out_day(today, (row.first, row.last), limit, row.spent)
-        if run_out is not None:
-            alerts.append((row, pace_message(row.category, run_out), pace_key(row.id, row.first)))
-    # Skipping the alerts that exist spares the inserts; the unique key still decides.
-    existing = await NotificationRepository(session).existing_keys(
-        [(row.user_id, key) for row, _, key in alerts]
-    )
-    items: list[dict[str, object]] = [
-        {"user_id": row.user_id, "kind": "budget", "message": message, "dedupe_key": key}
-        for row, message, key in alerts
-        if (row.user_id, key) not in existing
     ]
-    return await notify_many(session, items) + await _sweep_households(session, now)
+    return await _notify_new(session, alerts) + await _sweep_households(session, now)
 
 
 async def _sweep_households(session: AsyncSession, now: datetime) -> int:
@@ -216,21 +214,13 @@ async def _sweep_households(session: AsyncSession, now: datetime) -> int:
         for household_id, message, key in alerts
         for member_id in members[household_id]
     ]
-    existing = await NotificationRepository(session).existing_keys(
-        [(member_id, key) for member_id, _, key in wanted]
-    )
-    items: list[dict[str, object]] = [
-        {"user_id": member_id, "kind": "budget", "message": message, "dedupe_key": key}
-        for member_id, message, key in wanted
-        if (member_id, key) not in existing
-    ]
     await households.add_chat_posts_once(
         [
             {"household_id": household_id, "kind": "budget", "message": message, "dedupe_key": key}
             for household_id, message, key in alerts
         ]
     )
-    return await notify_many(session, items)
+    return await _notify_new(session, wanted)
 
 
 async def _carried(session: AsyncSession, rows: list[Any], now: datetime) -> dict[int, Decimal]:
@@ -268,31 +258,19 @@ async def check_budgets_on_days(
     groups: dict[tuple[date, int], list[int]] = {}
     for (budget_id, _), today in as_of.items():
         groups.setdefault((today, budgets[budget_id].pay_day), []).append(budget_id)
-    alerts: list[tuple[Any, str, str]] = []
+    alerts: list[tuple[int, str, str]] = []
     for (today, pay_day), ids in groups.items():
         spent = await repository.spent(ids, today, pay_day)
         rolling = [budget_id for budget_id in ids if budgets[budget_id].rollover]
         carried = await repository.carried(rolling, today, pay_day)
         for budget_id in ids:
-            row, total = budgets[budget_id], spent[budget_id]
-            limit = row.limit + carried.get(budget_id, Decimal(0))
+            row = budgets[budget_id]
             period = periods(today, pay_day, row.period)
-            crossed = [t for t in THRESHOLDS if total * 100 >= limit * t]
-            if crossed:
-                message = alert_message(row.category, limit, row.period, total, row.currency)
-                alerts.extend((row, message, alert_key(budget_id, period[0], t)) for t in crossed)
-            run_out = pace_run_out_day(today, period, limit, total)
-            if run_out is not None:
-                pace = pace_message(row.category, run_out)
-                alerts.append((row, pace, pace_key(budget_id, period[0])))
-    existing = await NotificationRepository(session).existing_keys(
-        [(row.user_id, key) for row, _, key in alerts]
-    )
-    return await notify_many(
-        session,
-        [
-            {"user_id": row.user_id, "kind": "budget", "message": message, "dedupe_key": key}
-            for row, message, key in alerts
-            if (row.user_id, key) not in existing
-        ],
-    )
+            extra = carried.get(budget_id, Decimal(0))
+            alerts.extend(
+                (row.user_id, message, key)
+                for message, key in due_alerts(
+                    row, row.currency, spent[budget_id], extra, today, period
+                )
+            )
+    return await _notify_new(session, alerts)

@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Row, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, Row, and_, case, func, literal, or_, select
 
 from core.crud import OwnedRepository
 from core.currencies.repository import converted
@@ -10,6 +10,43 @@ from core.models import PERIODS, Budget, Expense, Household, User
 from core.planning.periods import period_containing, previous_period
 
 _BATCH = 5000  # ids per IN list: under the drivers' parameter limits
+
+
+# What the alert rules read of a personal budget, and whom they tell (alerts.BudgetFacts).
+ALERT_COLUMNS = (
+    Budget.id,
+    Budget.user_id,
+    Budget.category,
+    Budget.limit,
+    Budget.period,
+    Budget.rollover,
+)
+
+
+def _per_period(bounds: dict[str, tuple[date, date]]) -> tuple[Any, Any]:
+    """The first and last day of each budget's period, picked per row by CASE on its
+    period: one query serves budgets of every period."""
+    start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
+    end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
+    return start, end
+
+
+def personal_spending(first: Any, last: Any) -> ColumnElement[bool]:
+    """Joins a personal budget to its owner's expenses in its category from `first` to
+    `last` (a household budget counts shared spending instead: `_household_sums`)."""
+    return and_(
+        Expense.user_id == Budget.user_id,
+        func.lower(Expense.category) == func.lower(Budget.category),
+        Expense.date >= first,
+        Expense.date <= last,
+    )
+
+
+def _base_total() -> ColumnElement[Decimal]:
+    """The joined expenses' sum in the base currency, 0 when there are none."""
+    return func.coalesce(
+        func.sum(Expense.base_amount), literal(Decimal(0), Expense.base_amount.type)
+    )
 
 
 class BudgetRepository(OwnedRepository[Budget]):
@@ -35,17 +72,7 @@ class BudgetRepository(OwnedRepository[Budget]):
         ordered = sorted(budget_ids)
         for first in range(0, len(ordered), _BATCH):
             query = (
-                select(
-                    Budget.id,
-                    Budget.user_id,
-                    Budget.category,
-                    Budget.limit,
-                    Budget.period,
-                    Budget.rollover,
-                    User.pay_day,
-                    User.currency,
-                    User.timezone,
-                )
+                select(*ALERT_COLUMNS, User.pay_day, User.currency, User.timezone)
                 .join(User, User.id == Budget.user_id)
                 .where(Budget.id.in_(ordered[first : first + _BATCH]))
                 .order_by(Budget.id)
@@ -70,22 +97,12 @@ class BudgetRepository(OwnedRepository[Budget]):
         """
         if not budget_ids:
             return {}
-        bounds = {period: period_containing(today, pay_day, period) for period in PERIODS}
-        start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
-        end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
-        zero = literal(Decimal(0), Expense.base_amount.type)
-        total = func.coalesce(func.sum(Expense.base_amount), zero)  # in the base currency
+        start, end = _per_period(
+            {period: period_containing(today, pay_day, period) for period in PERIODS}
+        )
         query = (
-            select(Budget.id, total)
-            .outerjoin(
-                Expense,
-                and_(
-                    Expense.user_id == Budget.user_id,
-                    func.lower(Expense.category) == func.lower(Budget.category),
-                    Expense.date >= start,
-                    Expense.date <= end,
-                ),
-            )
+            select(Budget.id, _base_total())
+            .outerjoin(Expense, personal_spending(start, end))
             .where(Budget.id.in_(budget_ids))
             .group_by(Budget.id)
         )
@@ -99,23 +116,12 @@ class BudgetRepository(OwnedRepository[Budget]):
         existed when last period began; computed in SQL, one query."""
         if not budget_ids:
             return {}
-        bounds = {period: previous_period(today, pay_day, period) for period in PERIODS}
-        start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
-        end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
-        total = func.coalesce(
-            func.sum(Expense.base_amount), literal(Decimal(0), Expense.base_amount.type)
+        start, end = _per_period(
+            {period: previous_period(today, pay_day, period) for period in PERIODS}
         )
         query = (
-            select(Budget.id, Budget.created_at, start.label("first"), Budget.limit - total)
-            .outerjoin(
-                Expense,
-                and_(
-                    Expense.user_id == Budget.user_id,
-                    func.lower(Expense.category) == func.lower(Budget.category),
-                    Expense.date >= start,
-                    Expense.date <= end,
-                ),
-            )
+            select(Budget.id, Budget.created_at, start.label("first"), Budget.limit - _base_total())
+            .outerjoin(Expense, personal_spending(start, end))
             .where(Budget.id.in_(budget_ids), Budget.rollover.is_(True))
             .group_by(Budget.id, Budget.created_at, Budget.period, Budget.limit)
         )
@@ -159,8 +165,7 @@ class BudgetRepository(OwnedRepository[Budget]):
     ) -> dict[int, Decimal]:
         if not budget_ids:
             return {}
-        start = case({p: literal(b[0], Date()) for p, b in bounds.items()}, value=Budget.period)
-        end = case({p: literal(b[1], Date()) for p, b in bounds.items()}, value=Budget.period)
+        start, end = _per_period(bounds)
         households = select(Budget.household_id).where(Budget.id.in_(budget_ids))
         # Rates are looked up once per (currency, day) of these households' spending.
         conversions, amount = await converted(

@@ -17,9 +17,14 @@ from core.planning.periods import period_containing
 class Figures:
     budget: Any  # the row of BudgetRepository.household_budgets
     spent: Decimal
-    limit: Decimal  # this period's, with a rollover's carry
+    carried: Decimal  # a rollover's carry into this period
     today: date  # in the creator's timezone
     period: tuple[date, date]
+
+    @property
+    def limit(self) -> Decimal:
+        """This period's limit, with a rollover's carry."""
+        return self.budget.limit + self.carried
 
 
 async def household_figures(
@@ -43,7 +48,7 @@ async def household_figures(
             figures[row.id] = Figures(
                 budget=row,
                 spent=spent[row.id],
-                limit=row.limit + carried.get(row.id, Decimal(0)),
+                carried=carried.get(row.id, Decimal(0)),
                 today=today,
                 period=period_containing(today, pay_day, row.period),
             )

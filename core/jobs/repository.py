@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.budgets.repository import ALERT_COLUMNS, personal_spending
 from core.models import (
     Budget,
     Expense,
@@ -97,21 +98,16 @@ class JobsRepository:
         bounds = _table("bounds", *_with_pay_days(columns, bounds_rows, pay_days))
         pay_day_matches = _pay_day_matches(bounds, pay_days)
         spent = func.sum(Expense.base_amount)
+        grouped = (
+            *ALERT_COLUMNS,
+            bounds.c.tz,
+            bounds.c.first,
+            bounds.c.last,
+            User.currency,
+            User.pay_day,
+        )
         query = (
-            select(
-                Budget.id,
-                Budget.user_id,
-                Budget.category,
-                Budget.limit,
-                Budget.period,
-                Budget.rollover,
-                bounds.c.tz,
-                bounds.c.first,
-                bounds.c.last,
-                spent.label("spent"),
-                User.currency,
-                User.pay_day,
-            )
+            select(*grouped, spent.label("spent"))
             .join(User, User.id == Budget.user_id)
             .join(
                 bounds,
@@ -121,30 +117,10 @@ class JobsRepository:
                     pay_day_matches,
                 ),
             )
-            .join(
-                Expense,
-                and_(
-                    Expense.user_id == Budget.user_id,
-                    func.lower(Expense.category) == func.lower(Budget.category),
-                    Expense.date >= bounds.c.first,
-                    Expense.date <= bounds.c.last,
-                ),
-            )
+            .join(Expense, personal_spending(bounds.c.first, bounds.c.last))
             # A household budget counts its household's spending: core/budgets/shared.py.
             .where(Budget.household_id.is_(None))
-            .group_by(
-                Budget.id,
-                Budget.user_id,
-                Budget.category,
-                Budget.limit,
-                Budget.period,
-                Budget.rollover,
-                bounds.c.tz,
-                bounds.c.first,
-                bounds.c.last,
-                User.currency,
-                User.pay_day,
-            )
+            .group_by(*grouped)
             # literal_column: a plain number, not bound through the Money type.
             .having(spent * literal_column("100") >= Budget.limit * literal_column(str(percent)))
         )
