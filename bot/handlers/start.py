@@ -5,10 +5,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.keyboards import relink
+from core.exceptions import Conflict, Invalid
+from core.households import service as households
 from core.telegram import service as chats
+
+JOIN_PREFIX = "join-"  # the household invite link: t.me/<bot>?start=join-<code>
 
 
 async def start(message: Message, command: CommandObject, session: AsyncSession) -> None:
+    if command.args and command.args.startswith(JOIN_PREFIX):
+        await join_household(message, command.args.removeprefix(JOIN_PREFIX), session)
+        return
     started = await chats.start(session, message.chat.id, command.args)
     await session.commit()
     if started.outcome == "confirm" and started.other is not None and command.args:
@@ -25,6 +32,21 @@ async def start(message: Message, command: CommandObject, session: AsyncSession)
         "bad-code": texts.BAD_CODE,
     }
     await message.answer(answers[started.outcome])
+
+
+async def join_household(message: Message, code: str, session: AsyncSession) -> None:
+    """An invite link opened in Telegram: the chat's account (made now if it has none)
+    joins the household."""
+    started = await chats.start(session, message.chat.id, None)
+    try:
+        household = await households.join(session, started.user, code)
+    except (Invalid, Conflict) as refused:
+        await session.rollback()  # nothing of a refused join is kept
+        already = isinstance(refused, Conflict)
+        await message.answer(texts.IN_HOUSEHOLD_ALREADY if already else texts.BAD_INVITE)
+        return
+    await session.commit()
+    await message.answer(texts.JOINED_HOUSEHOLD.format(name=household.name))
 
 
 async def relink_confirmed(query: CallbackQuery, session: AsyncSession) -> None:
