@@ -37,6 +37,13 @@ _HOLDS_WRITER = "finbot_holds_writer"
 _IN_WRITE = "finbot_in_write_transaction"
 _READ_PREFIXES = ("SELECT", "PRAGMA", "WITH")
 BUSY_TIMEOUT_MS = 30_000
+_QUICK_READ = "finbot_quick_read"
+# Execution options of a read that an index answers in microseconds (the token lookup,
+# a page of a user's rows): on SQLite it runs on the loop's thread, as a one-row insert
+# does (see _inline_write), saving the trip to the driver's thread and back, which
+# costs more than the read. Big or unbounded reads must not carry it: they would stop
+# the loop while they run.
+QUICK_READ = {_QUICK_READ: True}
 
 
 class WriterFileLock:
@@ -125,7 +132,7 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     (open cursor, execute, fetch, close), each waiting for a turn of a busy event
     loop; this one makes one, and carries our BEGIN IMMEDIATE along with it."""
 
-    __slots__ = ("_begin_first", "_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_begin_first", "_description", "_lastrowid", "_quick_read", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:
         self._adapt_connection = adapt_connection
@@ -134,6 +141,7 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
         self._begin_first = False
+        self._quick_read = False
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
@@ -154,7 +162,7 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         begin_first, self._begin_first = self._begin_first, False
         driver = self._connection
         async with self._adapt_connection._execute_mutex:
-            if _inline_write(driver._conn, operation, begin_first):
+            if self._quick_read or _inline_write(driver._conn, operation, begin_first):
                 result = _run_in_sqlite_thread(driver._conn, operation, parameters, False)
             else:
                 result = await driver._execute(
@@ -277,9 +285,16 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _begin_write(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+    def _begin_write(
+        conn: Connection, cursor: Any, statement: str, _parameters: Any, context: Any, *_: Any
+    ) -> None:
         info = conn.info
-        if info.get(_IN_WRITE) or statement.lstrip()[:6].upper().startswith(_READ_PREFIXES):
+        if statement.lstrip()[:6].upper().startswith(_READ_PREFIXES):
+            quick = context is not None and context.execution_options.get(_QUICK_READ)
+            if quick and isinstance(cursor, _OneHopCursor):
+                cursor._quick_read = True
+            return
+        if info.get(_IN_WRITE):
             return
         # record_info outlives an invalidated connection, so the lock is always
         # given back at checkin, even after a connection error.

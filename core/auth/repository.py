@@ -5,6 +5,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from core.db import QUICK_READ
 from core.models import AuthToken, LoginFailure, PasswordReset, User
 
 # Every request runs this: built once, so its SQL and cache key are made once.
@@ -19,6 +20,7 @@ _USER_FOR_TOKEN = (
         AuthToken.token_hash == bindparam("token_hash"),
         AuthToken.last_used_at >= bindparam("used_since"),
     )
+    .execution_options(**QUICK_READ)  # one row by a unique index
 )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 
 from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_ids
+from core.db import QUICK_READ
 from core.expenses.schemas import ExpenseFilters
 from core.models import Budget, Document, Expense, ExpenseTag
 from core.models.base import utcnow
@@ -168,7 +169,8 @@ def _insert_query(columns: tuple[str, ...]) -> Insert:
 
 
 # The hot statements, built once: their SQL and cache keys are made at start.
-_PAGE = _page_query([])
+# The plain list (no filters): a bounded page and a count on the (user_id, date, id) index.
+_PAGE = _page_query([]).execution_options(**QUICK_READ)
 _PRICED = ("amount", "currency", "base_amount", "rate_date", "date")
 _INSERT = _insert_query(("user_id", "category", *_PRICED, "description", "created_at"))
 _INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", *_PRICED, "created_at"))

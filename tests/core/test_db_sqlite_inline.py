@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from core.db import Database
+from core.db import QUICK_READ, Database
 from migrations import upgrade
 
 INSERT = "INSERT INTO login_failures (key, at) VALUES (:key, '2026-01-01')"
@@ -105,3 +105,17 @@ async def test_a_foreign_writer_holding_sqlite_lock_is_waited_for_off_the_loop(d
     await asyncio.wait_for(writing, 10)
     clock.cancel()
     assert await stored(db) == 1
+
+
+async def test_a_quick_read_runs_inline_and_any_other_read_in_the_thread(database):
+    db, _ = database
+    async with db.session() as session:
+        await session.execute(text(INSERT), {"key": "a"})
+    count = text("SELECT count(*) FROM login_failures")
+    async with db.session() as session:
+        connection = await session.connection()
+        trips = count_driver_trips(connection)
+        quick = await connection.execute(count.execution_options(**QUICK_READ))
+        assert quick.scalar_one() == 1 and trips == []
+        plain = await connection.execute(count)
+        assert plain.scalar_one() == 1 and len(trips) == 1
