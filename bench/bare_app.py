@@ -25,9 +25,10 @@ from starlette.routing import Route
 
 URL = os.environ["BENCH_BARE_URL"]  # "sqlite:///path" or "postgresql://..."
 USER_ID = int(os.environ.get("BENCH_BARE_USER_ID", "1"))
+# An expense in the base currency: its base_amount is its amount, its rate_date its date.
 INSERT = (
-    "INSERT INTO expenses (user_id, category, amount, date, description, created_at) "
-    "VALUES ({p}) RETURNING id"
+    "INSERT INTO expenses (user_id, category, amount, currency, base_amount, rate_date, date,"
+    " description, created_at) VALUES ({p}) RETURNING id"
 )
 SELECT = (
     "SELECT id, user_id, category, amount, date, description FROM expenses "
@@ -59,7 +60,7 @@ async def lifespan(_: Starlette) -> AsyncIterator[None]:
 
 
 def _row(row: Any, cents: bool) -> dict[str, Any]:
-    amount = Decimal(row[3]).scaleb(-2) if cents else row[3]
+    amount = Decimal(row[3]).scaleb(-3) if cents else row[3]  # SQLite: integer thousandths
     day = row[4] if isinstance(row[4], str) else row[4].isoformat()
     return {
         "id": row[0],
@@ -89,11 +90,11 @@ async def _sqlite(request: Request, body: Any, with_auth: bool) -> Any:
             args = (
                 user_id,
                 body["category"],
-                int(body["amount"] * 100),
+                int(body["amount"] * 1000),
                 body["date"].isoformat(),
                 "",
             )
-            sql = INSERT.format(p="?, ?, ?, ?, ?, datetime('now')")
+            sql = INSERT.format(p="?1, ?2, ?3, 'EUR', ?3, ?4, ?4, ?5, datetime('now')")
             async with conn.execute(sql, args) as cursor:
                 result = (await cursor.fetchone())[0]
         if with_auth:
@@ -116,7 +117,7 @@ async def _postgres(request: Request, body: Any, with_auth: bool) -> Any:
                 _row(r, cents=False) for r in await conn.fetch(SELECT.format(p="$1"), user_id)
             ]
         else:
-            sql = INSERT.format(p="$1, $2, $3, $4, $5, now()")
+            sql = INSERT.format(p="$1, $2, $3, 'EUR', $3, $4, $4, $5, now()")
             result = await conn.fetchval(
                 sql, user_id, body["category"], body["amount"], body["date"], ""
             )
