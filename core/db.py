@@ -7,8 +7,9 @@ import logging
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from sqlalchemy import event
@@ -100,6 +101,58 @@ class WriterFileLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class WalCheckpointer:
+    """Copies SQLite's write-ahead log into the database from a thread of its own.
+
+    SQLite checkpoints inside the COMMIT that takes the log past 1,000 pages, and
+    finbot's commits run on the event loop's thread (see _OneHopConnection): such a
+    commit would copy megabytes and fsync the file while every request of the
+    process waits, which made the SQLite tail. So finbot's connections never
+    checkpoint and this thread does, PASSIVE: it neither waits for nor blocks
+    readers and writers. Started at a process's first write, stopped at dispose.
+    """
+
+    INTERVAL_SECONDS = 0.25
+
+    def __init__(self, database_path: str) -> None:
+        self.path = database_path
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def start(self) -> None:
+        # Per process: a thread does not survive a fork, so a forked child starts its own.
+        if self._pid == os.getpid():
+            return
+        self._pid = os.getpid()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            connection = sqlite3.connect(self.path, check_same_thread=False)
+        except sqlite3.Error:
+            log.warning("no checkpoint thread for %s", self.path, exc_info=True)
+            return
+        try:
+            connection.execute("PRAGMA busy_timeout=0")  # another process checkpointing: next turn
+            while True:
+                stopping = self._stop.wait(self.INTERVAL_SECONDS)
+                with suppress(sqlite3.Error):  # busy, or the file is gone: the next turn tries
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                if stopping:
+                    return
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        if self._thread is not None and self._pid == os.getpid():
+            self._stop.set()
+            self._thread.join(timeout=5)
+        self._thread, self._pid = None, 0
 
 
 def _sqlite_file(url: str) -> str | None:
@@ -253,7 +306,9 @@ class _OneHopConnection(AsyncAdapt_aiosqlite_connection):
                 self._handle_exception(error)
 
 
-def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
+def _tune_sqlite(
+    engine: AsyncEngine, file_lock: WriterFileLock | None, checkpointer: WalCheckpointer | None
+) -> None:
     """WAL, foreign keys, one writer at a time without SQLite's polling, and as
     few trips to the driver's thread as a statement allows.
 
@@ -282,6 +337,8 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if checkpointer is not None:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's thread does it
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
@@ -306,6 +363,8 @@ def _tune_sqlite(engine: AsyncEngine, file_lock: WriterFileLock | None) -> None:
             if file_lock is not None:
                 await_only(file_lock.acquire(on_failure=writer.release))
             held[_HOLDS_WRITER] = True
+            if checkpointer is not None:
+                checkpointer.start()
         if isinstance(cursor, _OneHopCursor):
             cursor._begin_first = True
         else:
@@ -409,7 +468,12 @@ def _tune_postgres(engine: AsyncEngine) -> None:
         dbapi_connection.__class__ = _LazyBeginConnection  # same layout, lazy BEGIN
 
 
-def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any) -> AsyncEngine:
+def make_engine(
+    url: str,
+    file_lock: WriterFileLock | None = None,
+    checkpointer: WalCheckpointer | None = None,
+    **kwargs: Any,
+) -> AsyncEngine:
     # A fixed pool and no overflow: overflow connections are closed as soon as
     # they are returned, so a busy API would open (and TLS-negotiate) a new
     # connection per request. Requests wait for a pooled one instead.
@@ -420,7 +484,7 @@ def make_engine(url: str, file_lock: WriterFileLock | None = None, **kwargs: Any
         # one at a time per connection, never beside the driver's own thread.
         kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
         engine = create_async_engine(url, **kwargs)
-        _tune_sqlite(engine, file_lock)
+        _tune_sqlite(engine, file_lock, checkpointer)
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("pool_timeout", 10)
@@ -436,7 +500,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         sqlite_file = _sqlite_file(url) if self.is_sqlite else None
         self.writer_lock = WriterFileLock(sqlite_file) if sqlite_file else None
-        self.engine = make_engine(url, self.writer_lock, **engine_kwargs)
+        self.checkpointer = WalCheckpointer(sqlite_file) if sqlite_file else None
+        self.engine = make_engine(url, self.writer_lock, self.checkpointer, **engine_kwargs)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self._after_commit: list[CommitHook] = []
 
@@ -470,5 +535,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.stop)
         if self.writer_lock is not None:
             self.writer_lock.close()
