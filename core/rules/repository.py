@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedRepository, Page, Paging, insert_for
+from core.db import QUICK_READ
 from core.models import MerchantCategory, Rule
 from core.models.base import utcnow
 
@@ -26,7 +27,13 @@ class RuleRepository(OwnedRepository[Rule]):
         return Page(items=items, total=await self.count(user_id, []))
 
     async def in_order(self, user_id: int) -> list[Rule]:
-        query = select(Rule).where(Rule.user_id == user_id).order_by(Rule.position, Rule.id)
+        # A person's rules, by an index: a few rows, quick enough for the loop's thread.
+        query = (
+            select(Rule)
+            .where(Rule.user_id == user_id)
+            .order_by(Rule.position, Rule.id)
+            .execution_options(**QUICK_READ)
+        )
         return list((await self.session.execute(query)).scalars())
 
     async def next_position(self, user_id: int) -> int:
@@ -59,6 +66,8 @@ class LearningRepository:
         query = select(MerchantCategory.merchant, MerchantCategory.category).where(
             MerchantCategory.user_id == user_id, MerchantCategory.kind == kind
         )
-        if merchants is not None:
-            query = query.where(MerchantCategory.merchant.in_(merchants))
+        if merchants is not None:  # bounded index lookups (all of them could be many)
+            query = query.where(MerchantCategory.merchant.in_(merchants)).execution_options(
+                **QUICK_READ
+            )
         return {m: c for m, c in (await self.session.execute(query)).all()}

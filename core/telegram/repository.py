@@ -4,10 +4,16 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.repository import USER_COLUMNS, attach_user
+from core.db import QUICK_READ
 from core.models import ChatEntry, Expense, TelegramLinkCode, User
 
-# Every update runs this: plain columns (Core) cost a fraction of an ORM load.
-_USER_FOR_CHAT = select(*USER_COLUMNS).where(User.telegram_chat_id == bindparam("chat_id"))
+# Every update runs this: plain columns (Core) cost a fraction of an ORM load; one row
+# by a unique index, so quick enough for the loop's own thread on SQLite.
+_USER_FOR_CHAT = (
+    select(*USER_COLUMNS)
+    .where(User.telegram_chat_id == bindparam("chat_id"))
+    .execution_options(**QUICK_READ)
+)
 
 
 class TelegramRepository:
@@ -57,8 +63,10 @@ class TelegramRepository:
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def entry_for_message(self, chat_id: int, message_id: int) -> ChatEntry | None:
-        query = select(ChatEntry).where(
-            ChatEntry.chat_id == chat_id, ChatEntry.message_id == message_id
+        query = (
+            select(ChatEntry)
+            .where(ChatEntry.chat_id == chat_id, ChatEntry.message_id == message_id)
+            .execution_options(**QUICK_READ)  # one row by a unique index
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 

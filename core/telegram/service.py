@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.budgets.repository import BudgetRepository
 from core.exceptions import NotFound
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import ExpenseCreate, ExpenseUpdate
@@ -114,13 +113,13 @@ TOP_BUTTONS = 4
 
 
 async def hints(session: AsyncSession, user: User) -> ChatHints:
-    """What a parser needs to file a message, and the re-file buttons, from one set
-    of queries."""
-    expense_repository = ExpenseRepository(session)
-    used = await expense_repository.top_categories(user.id, 50)
-    categories = [b.category for b in await BudgetRepository(session).all_for_user(user.id)]
+    """What a parser needs to file a message, and the re-file buttons, from one
+    statement."""
+    categories, used, recent = await ExpenseRepository(session).chat_hints(
+        user.id, top=50, words=300
+    )
     words: dict[str, str] = {}
-    for description, category in reversed(await expense_repository.recent_words(user.id)):
+    for description, category in reversed(recent):
         for word in _WORD.findall(description.lower()):
             words[word] = category  # the newest filing of a word wins
     return ChatHints(
