@@ -86,7 +86,7 @@ async def categorizer(
 ) -> Categorizer:
     """Rules and learning for `user_id`; only the merchants of `descriptions` and the
     learning of `kinds` when given."""
-    ordered = await RuleRepository(session).in_order(user_id)
+    terms = await RuleRepository(session).terms_in_order(user_id)
     merchants = None
     if descriptions is not None:
         merchants = sorted({m for d in descriptions if (m := merchant_of(d))})
@@ -95,7 +95,7 @@ async def categorizer(
     for kind in kinds:
         learned[kind] = await _learned_in_chunks(learning, user_id, kind, merchants)
     return Categorizer(
-        rules=tuple((r.contains.casefold(), r.category, r.kind) for r in ordered),
+        rules=tuple((contains.casefold(), category, kind) for contains, category, kind in terms),
         learned=learned,
     )
 

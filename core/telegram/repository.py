@@ -1,11 +1,12 @@
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.repository import USER_COLUMNS, attach_user
 from core.db import QUICK_READ
 from core.models import ChatEntry, Expense, TelegramLinkCode, User
+from core.models.base import utcnow
 
 # Every update runs this: plain columns (Core) cost a fraction of an ORM load; one row
 # by a unique index, so quick enough for the loop's own thread on SQLite.
@@ -14,6 +15,17 @@ _USER_FOR_CHAT = (
     .where(User.telegram_chat_id == bindparam("chat_id"))
     .execution_options(**QUICK_READ)
 )
+
+
+_ENTRY_FOR_MESSAGE = (
+    select(ChatEntry.id)
+    .where(
+        ChatEntry.chat_id == bindparam("chat_id"),
+        ChatEntry.message_id == bindparam("message_id"),
+    )
+    .execution_options(**QUICK_READ)  # one row by a unique index
+)
+_INSERT_ENTRY = insert(ChatEntry).returning(ChatEntry.id)
 
 
 class TelegramRepository:
@@ -63,12 +75,28 @@ class TelegramRepository:
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def entry_for_message(self, chat_id: int, message_id: int) -> ChatEntry | None:
-        query = (
-            select(ChatEntry)
-            .where(ChatEntry.chat_id == chat_id, ChatEntry.message_id == message_id)
-            .execution_options(**QUICK_READ)  # one row by a unique index
+        # Most messages are new: a Core look at the unique index (on SQLite, on the
+        # loop's thread), and the ORM object only for a message seen before.
+        connection = await self.session.connection()
+        found = await connection.execute(
+            _ENTRY_FOR_MESSAGE, {"chat_id": chat_id, "message_id": message_id}
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        entry_id = found.scalar_one_or_none()
+        return None if entry_id is None else await self.session.get(ChatEntry, entry_id)
+
+    async def add_entry(self, entry: ChatEntry) -> None:
+        """Store a new chat entry with one Core INSERT (it is never changed in this unit
+        of work, so the ORM's flush would only cost): `entry.id` is set."""
+        connection = await self.session.connection()
+        values = {
+            "chat_id": entry.chat_id,
+            "user_id": entry.user_id,
+            "kind": entry.kind,
+            "object_id": entry.object_id,
+            "message_id": entry.message_id,
+            "created_at": utcnow(),
+        }
+        entry.id = (await connection.execute(_INSERT_ENTRY, values)).scalar_one()
 
     async def entry(self, entry_id: int) -> ChatEntry | None:
         return await self.session.get(ChatEntry, entry_id)

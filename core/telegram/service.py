@@ -144,7 +144,7 @@ async def record(
         object_id=int(obj.id),
         message_id=message_id,
     )
-    await TelegramRepository(session).add(chat_entry)
+    await TelegramRepository(session).add_entry(chat_entry)
     return _recorded(chat_entry, obj)
 
 
