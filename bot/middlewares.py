@@ -4,7 +4,7 @@ guard that keeps handlers needing an account from running without one."""
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, F
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot import texts
@@ -62,4 +62,11 @@ def require_user(router: Any) -> Any:
     """Guard every message and button handler of `router` with RequireUser."""
     router.message.middleware(RequireUser())
     router.callback_query.middleware(RequireUser())
+    return router
+
+
+def commands_only(router: Any) -> Any:
+    """For routers whose messages are all commands: one check of the leading "/" lets
+    plain text pass the router by, instead of each command filter parsing it."""
+    router.message.filter(F.text.startswith("/") | F.caption.startswith("/"))
     return router

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.charts import category_chart
-from bot.middlewares import require_user
+from bot.middlewares import commands_only, require_user
 from core.budgets.service import budgets
 from core.goals.service import goals
 from core.language.parsing import parse_amount_in
@@ -119,4 +119,4 @@ def make_router() -> Router:
     router.message(Command("goals"))(goals_list)
     router.message(Command("save"))(save)
     router.message(Command("report"))(report)
-    return require_user(router)
+    return commands_only(require_user(router))

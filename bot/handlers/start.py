@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.keyboards import relink
+from bot.middlewares import commands_only
 from core.exceptions import Conflict, Invalid
 from core.households import service as households
 from core.telegram import service as chats
@@ -87,4 +88,4 @@ def make_router() -> Router:
     router.message(Command("help"))(help_)
     router.callback_query(F.data.startswith("relink:"))(relink_confirmed)
     router.callback_query(F.data == "relink-keep")(relink_declined)
-    return router
+    return commands_only(router)

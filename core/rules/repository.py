@@ -19,6 +19,17 @@ _RULE_TERMS = (
 )
 
 
+_LEARNED_ONE = (
+    select(MerchantCategory.merchant, MerchantCategory.category)
+    .where(
+        MerchantCategory.user_id == bindparam("user_id"),
+        MerchantCategory.kind == bindparam("kind"),
+        MerchantCategory.merchant == bindparam("merchant"),
+    )
+    .execution_options(**QUICK_READ)  # one row by the unique key
+)
+
+
 class RuleRepository(OwnedRepository[Rule]):
     model = Rule
 
@@ -70,6 +81,13 @@ class LearningRepository:
     async def learned(
         self, user_id: int, kind: str, merchants: list[str] | None = None
     ) -> dict[str, str]:
+        if merchants is not None and len(merchants) <= 1:
+            # One chat entry's merchant (or none): a statement built once, or no query.
+            if not merchants:
+                return {}
+            connection = await self.session.connection()
+            params = {"user_id": user_id, "kind": kind, "merchant": merchants[0]}
+            return {m: c for m, c in await connection.execute(_LEARNED_ONE, params)}
         query = select(MerchantCategory.merchant, MerchantCategory.category).where(
             MerchantCategory.user_id == user_id, MerchantCategory.kind == kind
         )
