@@ -56,9 +56,7 @@ async def test_commits_never_checkpoint_and_the_thread_does(path: Path, tmp_path
     assert rows_in_main_file(path, tmp_path / "second.db") == ROWS
 
 
-async def test_the_thread_copies_the_log_while_the_process_runs(
-    path: Path, tmp_path: Path
-) -> None:
+async def test_the_thread_copies_the_log_while_the_process_runs(path: Path, tmp_path: Path) -> None:
     database = Database(f"sqlite+aiosqlite:///{path}")
     try:
         async with database.session() as session:
