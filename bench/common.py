@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -136,3 +137,30 @@ class PeakRss:
             yield
         finally:
             self._active.clear()
+
+
+async def _admin(dsn: str, sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def scratch_postgres(admin_dsn: str) -> Iterator[tuple[str, str]]:
+    """A fresh, migrated PostgreSQL database beside `admin_dsn`'s, dropped afterwards:
+    (its asyncpg dsn, its SQLAlchemy url)."""
+    from migrations import upgrade
+
+    name = f"finbot_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(admin_dsn, f'CREATE DATABASE "{name}"'))
+    dsn = f"{admin_dsn.rsplit('/', 1)[0]}/{name}"
+    try:
+        url = "postgresql+asyncpg://" + dsn.split("://", 1)[1]
+        upgrade(url)
+        yield dsn, url
+    finally:
+        asyncio.run(_admin(admin_dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -15,7 +15,6 @@ import os
 import random
 import sys
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,9 +23,8 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import median
+from bench.common import median, scratch_postgres
 from core.db import Database
-from migrations import upgrade
 from scheduler import jobs
 
 TIMEZONES = ["UTC", "Europe/Lisbon", "Europe/Berlin", "America/New_York", "Asia/Tokyo"]
@@ -148,30 +146,16 @@ async def time_job(dsn: str, url: str, repeats: int) -> tuple[float, float, floa
     return median(times), median(python_cpu), median(known) if known else None, made
 
 
-async def admin(dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    base = args.postgres.rsplit("/", 1)[0]
     results = []
     for fraction in (0.1, 1.0):
         users = int(10_000 * args.scale * fraction)
-        name = f"finbot_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(admin(args.postgres, f'CREATE DATABASE "{name}"'))
-        dsn = f"{base}/{name}"
-        url = "postgresql+asyncpg://" + dsn.split("://", 1)[1]
-        try:
-            upgrade(url)
+        with scratch_postgres(args.postgres) as (dsn, url):
             began = time.perf_counter()
             entries = asyncio.run(generate(dsn, users, 10))
             load = time.perf_counter() - began
@@ -185,8 +169,6 @@ def main() -> None:
                 f"post-recurring {seconds:.2f}s ({cpu}; {made} entries and reminders made; "
                 f"load {os.getloadavg()[0]:.1f})"
             )
-        finally:
-            asyncio.run(admin(args.postgres, f'DROP DATABASE "{name}" WITH (FORCE)'))
     small, full = results
     print(f"growth from 10 % to 100 % (10x the entries): x{full / small:.1f}")
 

@@ -12,7 +12,6 @@ import asyncio
 import random
 import sys
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,9 +20,8 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import median
+from bench.common import median, scratch_postgres
 from core.db import Database
-from migrations import upgrade
 from scheduler import jobs
 
 TIMEZONES = ["UTC", "Europe/Lisbon", "Europe/Berlin", "America/New_York", "Asia/Tokyo"]
@@ -91,30 +89,16 @@ async def time_jobs(url: str, repeats: int) -> tuple[float, float, int, int]:
     return median(sweep_times), median(summary_times), alerts, summaries
 
 
-async def admin(dsn: str, sql: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    base = args.postgres.rsplit("/", 1)[0]
     results = []
     for fraction in (0.1, 1.0):
         users = int(10_000 * args.scale * fraction)
-        name = f"finbot_bench_{uuid.uuid4().hex[:8]}"
-        asyncio.run(admin(args.postgres, f'CREATE DATABASE "{name}"'))
-        dsn = f"{base}/{name}"
-        url = "postgresql+asyncpg://" + dsn.split("://", 1)[1]
-        try:
-            upgrade(url)
+        with scratch_postgres(args.postgres) as (dsn, url):
             began = time.perf_counter()
             asyncio.run(generate(dsn, users, 10, 100))
             load = time.perf_counter() - began
@@ -125,8 +109,6 @@ def main() -> None:
                 f"(loaded in {load:.1f}s): budget sweep {sweep:.2f}s ({alerts} alerts), "
                 f"weekly summary {summary:.2f}s ({made} summaries)"
             )
-        finally:
-            asyncio.run(admin(args.postgres, f'DROP DATABASE "{name}" WITH (FORCE)'))
     (_, small_sweep, small_summary), (_, full_sweep, full_summary) = results
     print(
         f"growth from 10 % to 100 % of the data (10x): sweep x{full_sweep / small_sweep:.1f}, "
