@@ -1,0 +1,51 @@
+"""FIFO admission: at most `limit` short requests of a process run at once, the rest in
+arrival order; files, passwords and the WebSocket are never queued."""
+
+import asyncio
+
+import httpx
+
+from api.admission import FifoAdmission
+
+
+def counting_app():
+    state = {"running": 0, "most": 0, "order": []}
+
+    async def app(scope, receive, send):
+        state["running"] += 1
+        state["most"] = max(state["most"], state["running"])
+        state["order"].append(scope["path"])
+        await asyncio.sleep(0.02)
+        state["running"] -= 1
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    return app, state
+
+
+async def test_at_most_the_limit_run_at_once_and_in_arrival_order():
+    app, state = counting_app()
+    gated = FifoAdmission(app, limit=3)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=gated), base_url="http://t"
+    ) as client:
+        paths = [f"/api/expenses/{n}/" for n in range(12)]
+        tasks = []
+        for path in paths:
+            tasks.append(asyncio.create_task(client.get(path)))
+            await asyncio.sleep(0.001)  # arrival order
+        answers = await asyncio.gather(*tasks)
+    assert [a.status_code for a in answers] == [200] * 12
+    assert state["most"] == 3
+    assert state["order"] == paths
+
+
+async def test_files_and_passwords_are_never_queued():
+    app, state = counting_app()
+    gated = FifoAdmission(app, limit=1)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=gated), base_url="http://t"
+    ) as client:
+        paths = ["/api/imports/", "/api/documents/", "/api/export/", "/api/auth/login/"] * 2
+        await asyncio.gather(*(client.get(path) for path in paths))
+    assert state["most"] == len(paths)
