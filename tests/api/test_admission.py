@@ -2,6 +2,7 @@
 arrival order; files, passwords and the WebSocket are never queued."""
 
 import asyncio
+from typing import Any
 
 import httpx
 
@@ -9,7 +10,7 @@ from api.admission import FifoAdmission
 
 
 def counting_app():
-    state = {"running": 0, "most": 0, "order": []}
+    state: dict[str, Any] = {"running": 0, "most": 0, "order": []}
 
     async def app(scope, receive, send):
         state["running"] += 1
