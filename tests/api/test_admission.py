@@ -24,12 +24,14 @@ def counting_app():
     return app, state
 
 
+def gated_client(app: Any, limit: int) -> httpx.AsyncClient:
+    gated = FifoAdmission(app, limit=limit)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=gated), base_url="http://t")
+
+
 async def test_at_most_the_limit_run_at_once_and_in_arrival_order():
     app, state = counting_app()
-    gated = FifoAdmission(app, limit=3)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=gated), base_url="http://t"
-    ) as client:
+    async with gated_client(app, limit=3) as client:
         paths = [f"/api/expenses/{n}/" for n in range(12)]
         tasks = []
         for path in paths:
@@ -43,10 +45,7 @@ async def test_at_most_the_limit_run_at_once_and_in_arrival_order():
 
 async def test_files_and_passwords_are_never_queued():
     app, state = counting_app()
-    gated = FifoAdmission(app, limit=1)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=gated), base_url="http://t"
-    ) as client:
+    async with gated_client(app, limit=1) as client:
         paths = ["/api/imports/", "/api/documents/", "/api/export/", "/api/auth/login/"] * 2
         await asyncio.gather(*(client.get(path) for path in paths))
     assert state["most"] == len(paths)
