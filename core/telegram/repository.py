@@ -6,7 +6,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.repository import USER_COLUMNS, attach_user
 from core.db import QUICK_READ
 from core.models import ChatEntry, Expense, TelegramLinkCode, User
-from core.models.base import utcnow
 
 # Every update runs this: plain columns (Core) cost a fraction of an ORM load; one row
 # by a unique index, so quick enough for the loop's own thread on SQLite.
@@ -94,7 +93,6 @@ class TelegramRepository:
             "kind": entry.kind,
             "object_id": entry.object_id,
             "message_id": entry.message_id,
-            "created_at": utcnow(),
         }
         entry.id = (await connection.execute(_INSERT_ENTRY, values)).scalar_one()
 
