@@ -18,7 +18,7 @@ from core.payments.gateway import PaymentGateway
 from storage import DocumentStore
 
 if TYPE_CHECKING:  # aiogram is imported only where a bot is configured
-    from aiogram import Bot, Dispatcher
+    from aiogram import Bot
 
 
 async def get_settings(request: Request) -> Settings:
@@ -101,15 +101,6 @@ async def get_bot(request: Request) -> "Bot":
     return bot
 
 
-async def get_webhook_target(request: Request) -> "tuple[Bot, Dispatcher] | None":
-    """The bot and its dispatcher when this process takes updates; None otherwise (the
-    webhook route then does not exist, as far as anyone can tell: 404, not 503)."""
-    bot: Bot | None = request.app.state.bot
-    dispatcher: Dispatcher | None = request.app.state.dispatcher
-    return None if bot is None or dispatcher is None else (bot, dispatcher)
-
-
 StoreDep = Annotated[DocumentStore, Depends(get_store)]
 GatewayDep = Annotated[PaymentGateway, Depends(get_gateway)]
 BotDep = Annotated["Bot", Depends(get_bot)]
-WebhookTargetDep = Annotated["tuple[Bot, Dispatcher] | None", Depends(get_webhook_target)]

@@ -101,7 +101,7 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
         start.make_router(),
         overview.make_router(),
         photos.make_router(),
-        recurring.make_router(),  # before entries: a rule is not a one-off entry
+        recurring.make_router(),  # its commands; a recurring message is told apart by entries
         statements.make_router(),
         entries.make_router(),
         edits.make_router(),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.middlewares import require_user
 from core.exceptions import FinbotError, NotFound
-from core.language.parsing import ParsedEntry, read_message
+from core.language.parsing import ParsedEntry
 from core.models import User
 from core.periods import local_today
 from core.planning.service import safe_to_spend_now
@@ -20,16 +20,6 @@ from core.recurring.schemas import RecurringCreate
 from core.recurring.service import recurring
 
 PENDING = "recurring_pending"  # FSM data: the rule waiting for its Save button
-
-
-async def is_recurring(message: Message, user: User | None) -> bool | dict[str, Any]:
-    """A message that reads as a recurring entry; hands the reading to the handler."""
-    if user is None or not message.text or message.text.startswith("/"):
-        return False
-    read = read_message(message.text, local_today(user.timezone), None, user.currency)
-    if isinstance(read, ParsedEntry) and read.rrule:
-        return {"reading": read}
-    return False
 
 
 def _fields(read: ParsedEntry, start: str) -> dict[str, Any]:
@@ -162,7 +152,6 @@ def make_router() -> Router:
     router = Router(name="recurring")
     router.message(Command("recurring"))(list_recurring)
     router.message(Command("safe"))(safe)
-    router.message(F.text, is_recurring)(ask)
     router.callback_query(F.data.startswith("rc:"))(confirm)
     router.callback_query(F.data.startswith("rs:"))(stop)
     return require_user(router)

@@ -1,5 +1,6 @@
 """Issue 13: the webhook exists only in webhook mode, and never without its secret."""
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,17 +24,21 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 async def post_update(settings: Settings, telegram: FakeTelegram, **headers: str | bytes) -> int:
+    update = json.dumps(telegram.message_update(4242, "/start")).encode()
+    return (await post_body(settings, update, **headers)).status_code
+
+
+async def post_body(settings: Settings, body: bytes, **headers: str | bytes) -> httpx.Response:
     app = create_app(settings)
     await clean_database(app.state.database)
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://finbot.test") as http:
-            answer = await http.post(
+            return await http.post(
                 "/api/telegram/webhook/",
-                json=telegram.message_update(4242, "/start"),
-                headers=headers,  # type: ignore[arg-type]
+                content=body,
+                headers={"Content-Type": "application/json", **headers},  # type: ignore[dict-item]
             )
-        return answer.status_code
     finally:
         await app.state.bot.session.close()
         await app.state.database.dispose()
@@ -74,6 +79,32 @@ async def test_in_webhook_mode_a_missing_or_wrong_secret_is_403(settings, telegr
         == 403
     )
     assert telegram.sent(chat_id=4242) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"{not json", "body is not JSON"),
+        (b"[1, 2]", "not a Telegram update"),
+        (b'{"message": {"text": "hi"}}', "not a Telegram update"),
+        (b'{"update_id": "seven"}', "not a Telegram update"),
+    ],
+)
+async def test_in_webhook_mode_a_body_that_is_no_update_is_400_and_feeds_nothing(
+    settings, telegram, body: bytes, problem: str
+):
+    hooked = settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(TOKEN),
+            "telegram_api_url": telegram.url,
+            "telegram_webhook_url": "https://finbot.test/api/telegram/webhook/",
+            "telegram_webhook_secret": SecretStr("s3cret"),
+        }
+    )
+    answer = await post_body(hooked, body, **{"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+    assert answer.status_code == 400
+    assert problem in answer.text
+    assert telegram.calls == []
 
 
 def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path):
