@@ -28,6 +28,11 @@ async def post_update(settings: Settings, telegram: FakeTelegram, **headers: str
     return (await post_body(settings, update, **headers)).status_code
 
 
+def as_bytes(header: tuple[str, str | bytes]) -> tuple[bytes, bytes]:
+    name, value = header
+    return name.encode(), value if isinstance(value, bytes) else value.encode()
+
+
 async def post_body(settings: Settings, body: bytes, **headers: str | bytes) -> httpx.Response:
     app = create_app(settings)
     await clean_database(app.state.database)
@@ -37,7 +42,7 @@ async def post_body(settings: Settings, body: bytes, **headers: str | bytes) -> 
             return await http.post(
                 "/api/telegram/webhook/",
                 content=body,
-                headers={"Content-Type": "application/json", **headers},  # type: ignore[dict-item]
+                headers=[(b"Content-Type", b"application/json"), *map(as_bytes, headers.items())],
             )
     finally:
         await app.state.bot.session.close()
