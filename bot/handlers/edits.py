@@ -26,7 +26,7 @@ async def edited(message: Message, session: AsyncSession, user: User, state: FSM
     hints = await chats.hints(session, user)
     reading = read(message.text or "", user, hints)
     if isinstance(reading, ParsedEntry) and reading.rrule is None:
-        await save(message, session, user, state, to_schema(reading), hints.top)
+        await save(message, session, user, state, to_schema(reading), hints)
     elif isinstance(reading, Ambiguous):
         await ask_which(message, state, user, reading)  # the press updates the entry
     else:

@@ -114,7 +114,7 @@ async def undo(message: Message, session: AsyncSession, user: User) -> None:
 
 async def entry(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
     # Reads before the first write: on SQLite the write lock is held from then on.
-    hints = await chats.hints(session, user)
+    hints = await chats.hints(session, user, message.chat.id, message.message_id)
     await respond(message, session, user, state, read(message.text or "", user, hints), hints)
 
 
@@ -136,7 +136,7 @@ async def respond(
     elif reading.rrule is not None:
         await recurring.ask(message, user, state, reading)
     else:
-        await save(message, session, user, state, to_schema(reading), hints.top)
+        await save(message, session, user, state, to_schema(reading), hints)
 
 
 async def save(
@@ -145,11 +145,11 @@ async def save(
     user: User,
     state: FSMContext,
     entry: ExpenseCreate | IncomeCreate,
-    top: list[str],
+    hints: ChatHints,
 ) -> None:
     try:
         revised = await chats.record_for_message(
-            session, user, message.chat.id, message.message_id, entry
+            session, user, message.chat.id, message.message_id, entry, hints
         )
     except NotFound:
         await message.answer(texts.TOO_OLD_TO_CHANGE)
@@ -165,7 +165,7 @@ async def save(
         await forget_readings(state, message.message_id)
     await session.commit()  # say "saved" only once it is
     if revised.outcome == "created":
-        await answer_saved(message, user, recorded, top)
+        await answer_saved(message, user, recorded, hints.top)
     else:
         await message.answer(revision_text(revised, user))
 

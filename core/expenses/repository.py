@@ -11,11 +11,8 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
-    null,
     or_,
     select,
-    union_all,
 )
 
 from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_ids
@@ -40,50 +37,6 @@ EXPENSE_COLUMNS: tuple[Any, ...] = (
 )
 
 
-def _chat_hints() -> Select[Any]:
-    """Three parts in one statement (part, text, extra, rank), each ordered in Python."""
-    user: Any = bindparam("user_id")
-    budgets = select(
-        literal(0).label("part"),
-        Budget.category.label("text"),
-        null().label("extra"),
-        Budget.id.label("rank"),
-    ).where(Budget.user_id == user)
-    key = func.lower(Expense.category)
-    used = (
-        select(
-            literal(1).label("part"),
-            func.min(Expense.category).label("text"),
-            key.label("extra"),
-            func.count().label("rank"),
-        )
-        .where(Expense.user_id == user)
-        .group_by(key)
-        .order_by(func.count().desc(), key)
-        .limit(bindparam("top"))
-        .subquery()
-    )
-    recent = (
-        select(
-            literal(2).label("part"),
-            Expense.description.label("text"),
-            Expense.category.label("extra"),
-            Expense.id.label("rank"),
-        )
-        .where(Expense.user_id == user, Expense.description != "")
-        .order_by(Expense.id.desc())
-        .limit(bindparam("words"))
-        .subquery()
-    )
-    return cast(
-        Select[Any],
-        union_all(budgets, select(*used.c), select(*recent.c)),
-    )
-
-
-_CHAT_HINTS = _chat_hints()
-
-
 class ExpenseRepository(DatedRepository[Expense]):
     model = Expense
 
@@ -94,21 +47,6 @@ class ExpenseRepository(DatedRepository[Expense]):
         if isinstance(filters, ExpenseFilters) and filters.tag:
             terms.append(has_tag("expense", Expense.id, filters.tag))
         return terms
-
-    async def chat_hints(
-        self, user_id: int, top: int, words: int
-    ) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-        """What the chat files a message by, in one round trip: the budgets' categories
-        (oldest budget first), the most used expense categories (case-insensitive, most
-        used first, at most `top`) and (description, category) of the newest `words`
-        expenses with a description, newest first."""
-        connection = await self.session.connection()  # Core: no ORM result machinery
-        params = {"user_id": user_id, "top": top, "words": words}
-        rows = (await connection.execute(_CHAT_HINTS, params)).all()
-        budgets = [r.text for r in sorted((r for r in rows if r.part == 0), key=lambda r: r.rank)]
-        used = sorted((r for r in rows if r.part == 1), key=lambda r: (-r.rank, r.extra))
-        recent = sorted((r for r in rows if r.part == 2), key=lambda r: -r.rank)
-        return budgets, [r.text for r in used], [(r.text, r.extra) for r in recent]
 
     async def page_rows(self, user_id: int, paging: Paging, filters: Any = None) -> Page[Any]:
         """A page of rows with `has_documents` and `has_tags` per row and the total, in

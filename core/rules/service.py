@@ -120,6 +120,24 @@ async def category_for(
     return found.category(description, kind)
 
 
+async def category_by(
+    session: AsyncSession,
+    user_id: int,
+    rules: list[tuple[str, str, str | None]],
+    learns: bool,
+    description: str,
+    kind: str,
+) -> str | None:
+    """category_for with the rules read already (with the chat's other hints), and the
+    learned merchant looked up only when no rule files it and the person has learned any."""
+    folded = tuple((contains.casefold(), category, of) for contains, category, of in rules)
+    by_rules = Categorizer(rules=folded, learned={}).category(description, kind)
+    merchant = merchant_of(description)
+    if by_rules is not None or not learns or not merchant:
+        return by_rules
+    return (await LearningRepository(session).learned(user_id, kind, [merchant])).get(merchant)
+
+
 async def teach(
     session: AsyncSession, user_id: int, kind: str, description: str, category: str
 ) -> None:

@@ -1,11 +1,32 @@
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    CompoundSelect,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.repository import USER_COLUMNS, attach_user
 from core.db import QUICK_READ
-from core.models import ChatEntry, Expense, TelegramLinkCode, User
+from core.models import (
+    Budget,
+    ChatEntry,
+    Expense,
+    MerchantCategory,
+    Rule,
+    TelegramLinkCode,
+    User,
+)
 
 # Every update runs this: plain columns (Core) cost a fraction of an ORM load; one row
 # by a unique index, so quick enough for the loop's own thread on SQLite.
@@ -27,6 +48,74 @@ _ENTRY_FOR_MESSAGE = (
 _INSERT_ENTRY = insert(ChatEntry).returning(ChatEntry.id)
 
 
+def _chat_context() -> CompoundSelect:
+    """Six parts in one statement (part, text, extra, rank, kind), each ordered in Python:
+    a chat message needs them all before its first write, and each round trip costs
+    more than its query."""
+    user: Any = bindparam("user_id")
+
+    def part(number: int, text: Any, extra: Any, rank: Any, kind: Any = None) -> list[Any]:
+        return [
+            literal(number).label("part"),
+            text.label("text"),
+            extra.label("extra"),
+            rank.label("rank"),
+            (null() if kind is None else kind).label("kind"),
+        ]
+
+    budgets = select(*part(0, Budget.category, null(), Budget.id)).where(Budget.user_id == user)
+    key = func.lower(Expense.category)
+    used = (
+        select(*part(1, func.min(Expense.category), key, func.count()))
+        .where(Expense.user_id == user)
+        .group_by(key)
+        .order_by(func.count().desc(), key)
+        .limit(bindparam("top"))
+        .subquery()
+    )
+    recent = (
+        select(*part(2, Expense.description, Expense.category, Expense.id))
+        .where(Expense.user_id == user, Expense.description != "")
+        .order_by(Expense.id.desc())
+        .limit(bindparam("words"))
+        .subquery()
+    )
+    rules = select(
+        *part(
+            3,
+            Rule.contains,
+            Rule.category,
+            func.row_number().over(order_by=(Rule.position, Rule.id)),
+            Rule.kind,
+        )
+    ).where(Rule.user_id == user)
+    # Whether any merchant is learned: the lookup after parsing is skipped when none is.
+    learns = (
+        select(*part(4, null(), null(), MerchantCategory.id))
+        .where(MerchantCategory.user_id == user)
+        .limit(1)
+        .subquery()
+    )
+    message = select(*part(5, null(), null(), ChatEntry.id)).where(
+        ChatEntry.chat_id == bindparam("chat_id"),
+        ChatEntry.message_id == bindparam("message_id"),
+    )
+    return union_all(budgets, select(*used.c), select(*recent.c), rules, select(*learns.c), message)
+
+
+_CHAT_CONTEXT = _chat_context()
+
+
+@dataclass(frozen=True)
+class ChatContext:
+    budgets: list[str]  # oldest budget first
+    used: list[str]  # most used expense categories (case-insensitive), most used first
+    recent: list[tuple[str, str]]  # (description, category), newest first
+    rules: list[tuple[str, str, str | None]]  # (contains, category, kind) in their order
+    learns: bool  # any merchant learned
+    message_entry: int | None  # the chat entry the message made before
+
+
 class TelegramRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -35,6 +124,30 @@ class TelegramRepository:
         connection = await self.session.connection()
         row = (await connection.execute(_USER_FOR_CHAT, {"chat_id": chat_id})).one_or_none()
         return None if row is None else attach_user(self.session, row)
+
+    async def chat_context(
+        self, user_id: int, chat_id: int | None, message_id: int | None, top: int, words: int
+    ) -> ChatContext:
+        """What a chat message is read and filed by, in one round trip."""
+        connection = await self.session.connection()  # Core: no ORM result machinery
+        params = {
+            "user_id": user_id,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "top": top,
+            "words": words,
+        }
+        parts: dict[int, list[Any]] = {number: [] for number in range(6)}
+        for row in await connection.execute(_CHAT_CONTEXT, params):
+            parts[row.part].append(row)
+        return ChatContext(
+            budgets=[r.text for r in sorted(parts[0], key=lambda r: r.rank)],
+            used=[r.text for r in sorted(parts[1], key=lambda r: (-r.rank, r.extra))],
+            recent=[(r.text, r.extra) for r in sorted(parts[2], key=lambda r: r.rank)],
+            rules=[(r.text, r.extra, r.kind) for r in sorted(parts[3], key=lambda r: r.rank)],
+            learns=bool(parts[4]),
+            message_entry=parts[5][0].rank if parts[5] else None,
+        )
 
     async def unlink_chat(self, chat_id: int) -> None:
         await self.session.execute(

@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.exceptions import NotFound
-from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import ExpenseCreate, ExpenseUpdate
 from core.expenses.service import ExpenseService, expenses
 from core.goals.repository import GoalRepository
@@ -20,7 +19,7 @@ from core.incomes.service import IncomeService, incomes
 from core.models import ChatEntry, Expense, Goal, Income, TelegramLinkCode, User
 from core.models.base import utcnow
 from core.money import in_minor_units, shown
-from core.rules.service import category_for
+from core.rules.service import category_by, category_for
 from core.telegram.repository import TelegramRepository
 
 LINK_CODE_VALIDITY = timedelta(minutes=10)
@@ -36,6 +35,11 @@ class ChatHints:
     categories: tuple[str, ...]
     words: dict[str, str]
     top: list[str]
+    # Read with them, so that filing the message costs no more round trips:
+    rules: list[tuple[str, str, str | None]] | None = None  # None: not read
+    learns: bool = True  # whether any merchant is learned
+    message: tuple[int, int] | None = None  # the (chat, message) looked up, if one was
+    message_entry: int | None = None  # the chat entry that message made before
 
 
 @dataclass(frozen=True)
@@ -112,18 +116,26 @@ async def start(
 TOP_BUTTONS = 4
 
 
-async def hints(session: AsyncSession, user: User) -> ChatHints:
+async def hints(
+    session: AsyncSession, user: User, chat_id: int | None = None, message_id: int | None = None
+) -> ChatHints:
     """What a parser needs to file a message, and the re-file buttons, from one
-    statement."""
-    categories, used, recent = await ExpenseRepository(session).chat_hints(
-        user.id, top=50, words=300
+    statement; with the message, also what record_for_message would look up."""
+    context = await TelegramRepository(session).chat_context(
+        user.id, chat_id, message_id, top=50, words=300
     )
     words: dict[str, str] = {}
-    for description, category in reversed(recent):
+    for description, category in reversed(context.recent):
         for word in _WORD.findall(description.lower()):
             words[word] = category  # the newest filing of a word wins
     return ChatHints(
-        categories=tuple(dict.fromkeys(categories + used)), words=words, top=used[:TOP_BUTTONS]
+        categories=tuple(dict.fromkeys(context.budgets + context.used)),
+        words=words,
+        top=context.used[:TOP_BUTTONS],
+        rules=context.rules,
+        learns=context.learns,
+        message=(chat_id, message_id) if chat_id is not None and message_id is not None else None,
+        message_entry=context.message_entry,
     )
 
 
@@ -133,9 +145,10 @@ async def record(
     chat_id: int,
     entry: ExpenseCreate | IncomeCreate,
     message_id: int | None = None,
+    hints: ChatHints | None = None,
 ) -> Recorded:
     """Record an entry typed in the chat, remembered for /undo, the buttons and edits."""
-    entry = await _filed_by_rules(session, user, entry)
+    entry = await _filed_by_rules(session, user, entry, hints)
     obj = await _create(session, user, entry)
     chat_entry = ChatEntry(
         chat_id=chat_id,
@@ -162,24 +175,29 @@ async def record_for_message(
     chat_id: int,
     message_id: int,
     entry: ExpenseCreate | IncomeCreate,
+    hints: ChatHints | None = None,
 ) -> Revised:
     """The entry a message reads as: recorded the first time, and the same entry brought
     in line after that (an edit of the message, a retried update, a second tap on the
     same reading), so one message never makes two entries. An edited message is filed
-    by the person's rules and learning as a new one is."""
+    by the person's rules and learning as a new one is. `hints` read for this message
+    spare the look-ups they hold."""
     repository = TelegramRepository(session)
-    existing = await repository.entry_for_message(chat_id, message_id)
+    if hints is not None and hints.message == (chat_id, message_id):
+        existing = await repository.entry(hints.message_entry) if hints.message_entry else None
+    else:
+        existing = await repository.entry_for_message(chat_id, message_id)
     if existing is not None and existing.user_id != user.id:
         raise NotFound("entry")  # made under the account this chat was linked to before
     if existing is None:
-        return Revised(await record(session, user, chat_id, entry, message_id), "created")
+        return Revised(await record(session, user, chat_id, entry, message_id, hints), "created")
     try:
         old = await _service(existing.kind).get(session, user, existing.object_id)
     except NotFound:  # deleted elsewhere (the app): the message makes it again
         await repository.remove_entry(existing)
         await session.flush()
-        return Revised(await record(session, user, chat_id, entry, message_id), "created")
-    entry = await _filed_by_rules(session, user, entry)
+        return Revised(await record(session, user, chat_id, entry, message_id, hints), "created")
+    entry = await _filed_by_rules(session, user, entry, hints)
     if existing.kind != _kind(entry):  # "+20 refund" fixed to "20 refund": other table
         await _service(existing.kind).delete(session, user, existing.object_id)
         obj = await _create(session, user, entry)
@@ -297,12 +315,20 @@ async def _delete(session: AsyncSession, user: User, entry: ChatEntry) -> str:
 
 
 async def _filed_by_rules(
-    session: AsyncSession, user: User, entry: ExpenseCreate | IncomeCreate
+    session: AsyncSession,
+    user: User,
+    entry: ExpenseCreate | IncomeCreate,
+    hints: ChatHints | None = None,
 ) -> ExpenseCreate | IncomeCreate:
     """SPEC 6: the person's rules, then what they filed the merchant under, before the
     parser's guess from the words."""
     kind = "expense" if isinstance(entry, ExpenseCreate) else "income"
-    category = await category_for(session, user.id, entry.description, kind)
+    if hints is not None and hints.rules is not None:
+        category = await category_by(
+            session, user.id, hints.rules, hints.learns, entry.description, kind
+        )
+    else:
+        category = await category_for(session, user.id, entry.description, kind)
     if category is None:
         return entry
     return entry.model_copy(update={"category" if kind == "expense" else "source": category})

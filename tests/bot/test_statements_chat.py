@@ -156,3 +156,24 @@ async def test_rules_then_learning_file_chat_entries_new_and_edited(bot_app, tel
     spent = {(e["amount"], e["category"]) for e in (await client.get(
         "/api/expenses/", headers=alice)).json()}  # fmt: skip
     assert spent == {(14, "transport"), (9, "transport"), (11, "transport")}
+
+
+async def test_chat_entries_take_the_first_rule_by_position_then_age_and_kind(  # noqa: F811
+    bot_app, telegram
+):
+    """The rules ride on the chat's one read before the message is filed: their order
+    (position, then creation) and their kind must survive it."""
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    for rule in (
+        {"contains": "uber", "category": "transport", "position": 5},
+        {"contains": "eats", "category": "food", "position": 1},
+        {"contains": "uber", "category": "paid back", "kind": "income", "position": 0},
+        {"contains": "coffee", "category": "cafe", "position": 3},
+        {"contains": "coffee", "category": "drinks", "position": 3},
+    ):
+        assert (await client.post("/api/rules/", headers=alice, json=rule)).status_code == 201
+    assert (await say(telegram, "uber eats 20")).startswith("Expense saved: 20.00 EUR · food")
+    assert (await say(telegram, "uber 7")).startswith("Expense saved: 7.00 EUR · transport")
+    assert (await say(telegram, "+15 uber")).startswith("Income saved: 15.00 EUR · paid back")
+    assert (await say(telegram, "coffee 3")).startswith("Expense saved: 3.00 EUR · cafe")
