@@ -158,9 +158,7 @@ async def test_rules_then_learning_file_chat_entries_new_and_edited(bot_app, tel
     assert spent == {(14, "transport"), (9, "transport"), (11, "transport")}
 
 
-async def test_chat_entries_take_the_first_rule_by_position_then_age_and_kind(  # noqa: F811
-    bot_app, telegram
-):
+async def test_chat_files_by_the_first_rule_by_position_age_kind(bot_app, telegram):  # noqa: F811
     """The rules ride on the chat's one read before the message is filed: their order
     (position, then creation) and their kind must survive it."""
     client, _ = bot_app
