@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
@@ -26,6 +25,7 @@ from bot.handlers import (
     statements,
 )
 from bot.middlewares import DatabaseMiddleware
+from bot.session import JsonSession
 from core.config import Settings
 from core.db import Database
 from storage import DocumentStore
@@ -74,7 +74,7 @@ def make_bot(settings: Settings) -> Bot:
     assert settings.telegram_bot_token is not None
     if not _PINNED_RESPONSE_TYPES:
         _PINNED_RESPONSE_TYPES.extend(_pin_response_types())
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = JsonSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     return Bot(settings.telegram_bot_token.get_secret_value(), session=session)
 
 
