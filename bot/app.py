@@ -14,6 +14,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllGroupChats
 
 from bot.delivery import ChatDelivery
 from bot.errors import on_error
+from bot.filters import on_loop
 from bot.handlers import (
     edits,
     entries,
@@ -94,8 +95,8 @@ def make_dispatcher(database: Database, store: DocumentStore, settings: Settings
     dispatcher.errors.register(on_error)
     # A person's own money is talked about in private only; groups have their router.
     private = Router(name="private")
-    private.message.filter(F.chat.type == "private")
-    private.edited_message.filter(F.chat.type == "private")
+    private.message.filter(on_loop(F.chat.type == "private"))
+    private.edited_message.filter(on_loop(F.chat.type == "private"))
     # Commands first; plain text last, so that it never swallows a command.
     private.include_routers(
         start.make_router(),

@@ -8,6 +8,7 @@ from aiogram import BaseMiddleware, F
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot import texts
+from bot.filters import on_loop
 from core.db import Database
 from core.metrics import BOT_UPDATES
 from core.telegram import service as chats
@@ -68,5 +69,5 @@ def require_user(router: Any) -> Any:
 def commands_only(router: Any) -> Any:
     """For routers whose messages are all commands: one check of the leading "/" lets
     plain text pass the router by, instead of each command filter parsing it."""
-    router.message.filter(F.text.startswith("/") | F.caption.startswith("/"))
+    router.message.filter(on_loop(F.text.startswith("/") | F.caption.startswith("/")))
     return router

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.filters import on_loop
 from bot.handlers.entries import ask_which, entry, read, save, to_schema
 from bot.keyboards import confirm_forget
 from bot.middlewares import RequireUser, require_user
@@ -65,8 +66,8 @@ async def keep(query: CallbackQuery, session: AsyncSession, user: User) -> None:
 def make_router() -> Router:
     """A fresh router: aiogram attaches a router to one dispatcher only."""
     router = Router(name="edits")
-    router.edited_message(F.text)(edited)
+    router.edited_message(on_loop(F.text))(edited)
     router.edited_message.middleware(RequireUser())
-    router.callback_query(F.data.startswith("forget:"))(forget)
-    router.callback_query(F.data.startswith("keep:"))(keep)
+    router.callback_query(on_loop(F.data.startswith("forget:")))(forget)
+    router.callback_query(on_loop(F.data.startswith("keep:")))(keep)
     return require_user(router)

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.filters import on_loop
 from bot.handlers import questions, recurring
 from bot.keyboards import after_entry, readings
 from bot.middlewares import require_user
@@ -327,8 +328,8 @@ def make_router() -> Router:
     router = Router(name="entries")
     router.message(Command("undo"))(undo)
     router.message(Command(*ENTRY_COMMANDS))(entry)
-    router.message(F.text & ~F.text.startswith("/"))(entry)
-    router.callback_query(F.data.startswith("rf:"))(refile)
-    router.callback_query(F.data.startswith("undo:"))(undo_button)
-    router.callback_query(F.data.startswith("pick:"))(pick)
+    router.message(on_loop(F.text & ~F.text.startswith("/")))(entry)
+    router.callback_query(on_loop(F.data.startswith("rf:")))(refile)
+    router.callback_query(on_loop(F.data.startswith("undo:")))(undo_button)
+    router.callback_query(on_loop(F.data.startswith("pick:")))(pick)
     return require_user(router)

@@ -24,6 +24,7 @@ from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.filters import on_loop
 from bot.handlers.entries import (
     ENTRY_COMMANDS,
     READINGS,
@@ -524,19 +525,19 @@ async def refile(query: CallbackQuery, session: AsyncSession, user: User | None)
 def make_router() -> Router:
     """A fresh router, for group chats only; the private routers never see a group."""
     router = Router(name="household")
-    router.message.filter(F.chat.type.in_(GROUPS))
-    router.edited_message.filter(F.chat.type.in_(GROUPS))
-    router.callback_query.filter(F.message.chat.type.in_(GROUPS))
+    router.message.filter(on_loop(F.chat.type.in_(GROUPS)))
+    router.edited_message.filter(on_loop(F.chat.type.in_(GROUPS)))
+    router.callback_query.filter(on_loop(F.message.chat.type.in_(GROUPS)))
     router.message(Command("household"))(household_command)
     router.message(Command("balance"))(balance)
     router.message(Command("settle"))(settle)
     router.message(Command("start", "help"))(group_help)
-    router.message(F.migrate_to_chat_id)(migrated)
-    router.message(F.new_chat_members)(added)
+    router.message(on_loop(F.migrate_to_chat_id))(migrated)
+    router.message(on_loop(F.new_chat_members))(added)
     router.message(Command(*(c for c in ENTRY_COMMANDS if c != "safe")))(entry)
-    router.message(F.text & ~F.text.startswith("/"))(entry)
-    router.edited_message(F.text)(edited)
-    router.callback_query(F.data.startswith("hp:"))(pick)
-    router.callback_query(F.data.startswith("hu:"))(undo)
-    router.callback_query(F.data.startswith("hr:"))(refile)
+    router.message(on_loop(F.text & ~F.text.startswith("/")))(entry)
+    router.edited_message(on_loop(F.text))(edited)
+    router.callback_query(on_loop(F.data.startswith("hp:")))(pick)
+    router.callback_query(on_loop(F.data.startswith("hu:")))(undo)
+    router.callback_query(on_loop(F.data.startswith("hr:")))(refile)
     return router

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, BinaryIO
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
 from bot.errors import AlreadyAnswered
+from bot.filters import on_loop
 from bot.handlers.entries import PHOTO_WAITING, REFUSALS, answer_saved, entry, read_entry
 from bot.keyboards import after_entry
 from bot.middlewares import require_user
@@ -308,10 +310,12 @@ async def cancel_button(
 def make_router() -> Router:
     """A fresh router: aiogram attaches a router to one dispatcher only."""
     router = Router(name="photos")
-    router.message(F.photo)(photo)
+    router.message(on_loop(F.photo))(photo)
     # Before the entries router sees it: while an amount is asked, a number is that amount.
-    router.message(ReceiptDraft.amount, F.text & ~F.text.startswith("/"))(amount_given)
-    router.callback_query(F.data.startswith("rcs:"))(save_button)
-    router.callback_query(F.data.startswith("rca:"))(change_button)
-    router.callback_query(F.data.startswith("rcx:"))(cancel_button)
+    router.message(StateFilter(ReceiptDraft.amount), on_loop(F.text & ~F.text.startswith("/")))(
+        amount_given
+    )
+    router.callback_query(on_loop(F.data.startswith("rcs:")))(save_button)
+    router.callback_query(on_loop(F.data.startswith("rca:")))(change_button)
+    router.callback_query(on_loop(F.data.startswith("rcx:")))(cancel_button)
     return require_user(router)

@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.filters import on_loop
 from bot.middlewares import require_user
 from core.exceptions import FinbotError, NotFound
 from core.language.parsing import ParsedEntry
@@ -152,6 +153,6 @@ def make_router() -> Router:
     router = Router(name="recurring")
     router.message(Command("recurring"))(list_recurring)
     router.message(Command("safe"))(safe)
-    router.callback_query(F.data.startswith("rc:"))(confirm)
-    router.callback_query(F.data.startswith("rs:"))(stop)
+    router.callback_query(on_loop(F.data.startswith("rc:")))(confirm)
+    router.callback_query(on_loop(F.data.startswith("rs:")))(stop)
     return require_user(router)

@@ -4,6 +4,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.filters import on_loop
 from bot.keyboards import relink
 from bot.middlewares import commands_only
 from core.exceptions import Conflict, Invalid
@@ -86,6 +87,6 @@ def make_router() -> Router:
     router = Router(name="start")
     router.message(CommandStart())(start)
     router.message(Command("help"))(help_)
-    router.callback_query(F.data.startswith("relink:"))(relink_confirmed)
-    router.callback_query(F.data == "relink-keep")(relink_declined)
+    router.callback_query(on_loop(F.data.startswith("relink:")))(relink_confirmed)
+    router.callback_query(on_loop(F.data == "relink-keep"))(relink_declined)
     return commands_only(router)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.errors import AlreadyAnswered
+from bot.filters import on_loop
 from bot.middlewares import require_user
 from core.config import Settings
 from core.exceptions import Invalid, NotFound, PayloadTooLarge
@@ -101,6 +102,6 @@ async def undo_import(query: CallbackQuery, session: AsyncSession, user: User) -
 def make_router() -> Router:
     """A fresh router: aiogram attaches a router to one dispatcher only."""
     router = Router(name="statements")
-    router.message(F.document)(statement)
-    router.callback_query(F.data.startswith(UNDO_PREFIX))(undo_import)
+    router.message(on_loop(F.document))(statement)
+    router.callback_query(on_loop(F.data.startswith(UNDO_PREFIX)))(undo_import)
     return require_user(router)
