@@ -73,12 +73,24 @@ def _chat_context() -> CompoundSelect:
         .limit(bindparam("top"))
         .subquery()
     )
-    recent = (
-        select(*part(2, Expense.description, Expense.category, Expense.id))
+    newest = (
+        select(Expense.id, Expense.description, Expense.category)
         .where(Expense.user_id == user, Expense.description != "")
         .order_by(Expense.id.desc())
         .limit(bindparam("words"))
         .subquery()
+    )
+    # Of the newest expenses, each text once, as last filed: the words learned are the
+    # same (the newest filing of a word wins), and people repeat their texts, so far
+    # fewer rows come back and are split into words.
+    latest = select(
+        newest,
+        func.row_number()
+        .over(partition_by=newest.c.description, order_by=newest.c.id.desc())
+        .label("nth"),
+    ).subquery()
+    recent = select(*part(2, latest.c.description, latest.c.category, latest.c.id)).where(
+        latest.c.nth == 1
     )
     rules = select(
         *part(
@@ -100,7 +112,7 @@ def _chat_context() -> CompoundSelect:
         ChatEntry.chat_id == bindparam("chat_id"),
         ChatEntry.message_id == bindparam("message_id"),
     )
-    return union_all(budgets, select(*used.c), select(*recent.c), rules, select(*learns.c), message)
+    return union_all(budgets, select(*used.c), recent, rules, select(*learns.c), message)
 
 
 _CHAT_CONTEXT = _chat_context()
