@@ -155,7 +155,7 @@ class TelegramRepository:
         return ChatContext(
             budgets=[r.text for r in sorted(parts[0], key=lambda r: r.rank)],
             used=[r.text for r in sorted(parts[1], key=lambda r: (-r.rank, r.extra))],
-            recent=[(r.text, r.extra) for r in sorted(parts[2], key=lambda r: r.rank)],
+            recent=[(r.text, r.extra) for r in sorted(parts[2], key=lambda r: -r.rank)],
             rules=[(r.text, r.extra, r.kind) for r in sorted(parts[3], key=lambda r: r.rank)],
             learns=bool(parts[4]),
             message_entry=parts[5][0].rank if parts[5] else None,

@@ -20,6 +20,7 @@ async def test_hints_order_budgets_use_and_the_newest_words(app, client, alice, 
     await spend(alice, "coffee", "flat white at Ritual")
     for _ in range(2):
         await spend(alice, "taxi")
+    await spend(alice, "gifts", "ritual notebook")  # the same text, filed again below
     await spend(alice, "books", "ritual notebook")  # the newest filing of "ritual"
     await spend(alice, "snacks")
     await spend(alice, "zoo")
@@ -29,7 +30,7 @@ async def test_hints_order_budgets_use_and_the_newest_words(app, client, alice, 
         found = await hints(session, await user_named(session, "alice"))
 
     # Most used first; a tie by name; "Coffee"/"coffee" are one category.
-    used = ["Coffee", "taxi", "books", "snacks", "zoo"]
+    used = ["Coffee", "taxi", "books", "gifts", "snacks", "zoo"]
     assert found.categories == ("rent", "gym", *used)
     assert found.top == used[:TOP_BUTTONS]
     assert found.words == {
