@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from fastapi import FastAPI
 
-from api.admission import ADMITTED_AT_ONCE, FifoAdmission
+from api.admission import FifoAdmission, admitted_at_once
 from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware
 from api.routes import (
@@ -90,7 +90,8 @@ def create_app(
     app.state.dispatcher = dispatcher
     app.state.gateway = resources.gateway
     install_error_handlers(app)
-    app.add_middleware(FifoAdmission, limit=ADMITTED_AT_ONCE)  # inside the log: waits count
+    # Inside the log: waits count.
+    app.add_middleware(FifoAdmission, limit=admitted_at_once(settings.database_url))
     app.add_middleware(RequestLogMiddleware)
     # Starlette tries routes in order, a few microseconds each: the busiest paths (the
     # entries and the bot's webhook) first. No two routers' paths overlap.

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from api.admission import FifoAdmission
+from api.admission import FifoAdmission, admitted_at_once
 
 
 def counting_app():
@@ -49,3 +49,17 @@ async def test_files_and_passwords_are_never_queued():
         paths = ["/api/imports/", "/api/documents/", "/api/export/", "/api/auth/login/"] * 2
         await asyncio.gather(*(client.get(path) for path in paths))
     assert state["most"] == len(paths)
+
+
+def test_the_app_admits_by_its_database_fewer_at_once_on_sqlite(settings):
+    """SQLite's writers take turns on one lock: more in flight would only queue there;
+    PostgreSQL serves several at once."""
+    from finbot.processes import create_app
+
+    app = create_app(settings)
+    [gate] = [m for m in app.user_middleware if m.cls is FifoAdmission]
+    expected = 6 if settings.database_url.startswith("sqlite") else 12
+    assert gate.kwargs["limit"] == admitted_at_once(settings.database_url) == expected
+    assert admitted_at_once("sqlite+aiosqlite:///finbot.db") < admitted_at_once(
+        "postgresql+asyncpg://postgres@127.0.0.1/finbot"
+    )
