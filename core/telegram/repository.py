@@ -73,10 +73,12 @@ def _chat_context() -> CompoundSelect:
         .limit(bindparam("top"))
         .subquery()
     )
+    # The latest by date, on the (user, date, id) index: read backwards and stopped at
+    # the limit, where the latest by id sorted all of a person's expenses every message.
     newest = (
         select(Expense.id, Expense.description, Expense.category)
         .where(Expense.user_id == user, Expense.description != "")
-        .order_by(Expense.id.desc())
+        .order_by(Expense.date.desc(), Expense.id.desc())
         .limit(bindparam("words"))
         .subquery()
     )
