@@ -4,7 +4,7 @@
 list for every two creates), on SQLite and on PostgreSQL. Prints requests/s and
 p50/p99 latency for both, and finbot's throughput as a ratio of the bare app's
 (median of repeats). Usage: python bench/api.py [--requests N] [--repeats R]
-[--postgres URL]
+[--postgres URL] [--skip-sqlite]
 """
 
 import argparse
@@ -159,12 +159,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(os.environ.get("BENCH_WORKDIR", tmp))
         db = workdir / "bench.db"
-        run_backend("sqlite", f"sqlite+aiosqlite:///{db}", f"sqlite:///{db}", workdir, args)
+        if not args.skip_sqlite:
+            run_backend("sqlite", f"sqlite+aiosqlite:///{db}", f"sqlite:///{db}", workdir, args)
 
         name = f"finbot_bench_{uuid.uuid4().hex[:8]}"
 
