@@ -25,6 +25,7 @@ class Call:
     files: dict[str, bytes] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
     status: int = 200
+    content_type: str = ""
 
 
 class FakeTelegram:
@@ -216,7 +217,7 @@ class FakeTelegram:
         method = request.match_info["method"]
         params, files = await self._params(request)
         if method != "getUpdates":
-            self.calls.append(Call(method, params, files))
+            self.calls.append(Call(method, params, files, content_type=request.content_type))
             if method == "sendMessage" and "chat_id" in params:
                 chat_id = int(params["chat_id"])
                 self._messages_to[chat_id] = self._messages_to.get(chat_id, 0) + 1
