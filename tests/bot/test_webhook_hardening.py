@@ -28,6 +28,18 @@ async def post_update(settings: Settings, telegram: FakeTelegram, **headers: str
     return (await post_body(settings, update, **headers)).status_code
 
 
+def webhook_mode(settings: Settings, telegram: FakeTelegram) -> Settings:
+    """Settings of a bot in webhook mode with the secret "s3cret"."""
+    return settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(TOKEN),
+            "telegram_api_url": telegram.url,
+            "telegram_webhook_url": "https://finbot.test/api/telegram/webhook/",
+            "telegram_webhook_secret": SecretStr("s3cret"),
+        }
+    )
+
+
 def as_bytes(header: tuple[str, str | bytes]) -> tuple[bytes, bytes]:
     name, value = header
     return name.encode(), value if isinstance(value, bytes) else value.encode()
@@ -64,14 +76,7 @@ async def test_in_long_polling_mode_the_webhook_answers_404_and_feeds_nothing(se
 
 
 async def test_in_webhook_mode_a_missing_or_wrong_secret_is_403(settings, telegram):
-    hooked = settings.model_copy(
-        update={
-            "telegram_bot_token": SecretStr(TOKEN),
-            "telegram_api_url": telegram.url,
-            "telegram_webhook_url": "https://finbot.test/api/telegram/webhook/",
-            "telegram_webhook_secret": SecretStr("s3cret"),
-        }
-    )
+    hooked = webhook_mode(settings, telegram)
     assert await post_update(hooked, telegram) == 403
     assert (
         await post_update(hooked, telegram, **{"X-Telegram-Bot-Api-Secret-Token": "s3cre"}) == 403
@@ -98,14 +103,7 @@ async def test_in_webhook_mode_a_missing_or_wrong_secret_is_403(settings, telegr
 async def test_in_webhook_mode_a_body_that_is_no_update_is_400_and_feeds_nothing(
     settings, telegram, body: bytes, problem: str
 ):
-    hooked = settings.model_copy(
-        update={
-            "telegram_bot_token": SecretStr(TOKEN),
-            "telegram_api_url": telegram.url,
-            "telegram_webhook_url": "https://finbot.test/api/telegram/webhook/",
-            "telegram_webhook_secret": SecretStr("s3cret"),
-        }
-    )
+    hooked = webhook_mode(settings, telegram)
     answer = await post_body(hooked, body, **{"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
     assert answer.status_code == 400
     assert problem in answer.text
