@@ -116,8 +116,8 @@ async def category_for(
     session: AsyncSession, user_id: int, description: str, kind: str
 ) -> str | None:
     """One entry's category from rules, then learning; None when neither knows it."""
-    found = await categorizer(session, user_id, [description], kinds=(kind,))
-    return found.category(description, kind)
+    rules = await RuleRepository(session).terms_in_order(user_id)
+    return await category_by(session, user_id, rules, True, description, kind)
 
 
 async def category_by(

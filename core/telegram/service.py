@@ -322,7 +322,7 @@ async def _filed_by_rules(
 ) -> ExpenseCreate | IncomeCreate:
     """SPEC 6: the person's rules, then what they filed the merchant under, before the
     parser's guess from the words."""
-    kind = "expense" if isinstance(entry, ExpenseCreate) else "income"
+    kind = _kind(entry)
     if hints is not None and hints.rules is not None:
         category = await category_by(
             session, user.id, hints.rules, hints.learns, entry.description, kind
