@@ -67,6 +67,8 @@ async def drive(
                 began = time.perf_counter()
                 async with http.post(url, json=update) as answer:
                     assert answer.status == 200, await answer.text()
+                    # Telegram makes the call a webhook's answer carries
+                    await telegram.webhook_answered(answer.content_type, await answer.read())
                 await telegram.replied(chat_id, before + 1)
                 latencies.append(time.perf_counter() - began)
 
@@ -93,6 +95,8 @@ async def steady(
             began = time.perf_counter()
             async with http.post(url, json=update) as answer:
                 assert answer.status == 200, await answer.text()
+                # Telegram makes the call a webhook's answer carries
+                await telegram.webhook_answered(answer.content_type, await answer.read())
             await telegram.replied(chat_id, before + 1)
             latencies.append(time.perf_counter() - began)
 
@@ -144,7 +148,9 @@ async def main_async(args: argparse.Namespace, workdir: Path) -> None:
                     pass
         runs: dict[str, list[tuple[float, list[float], float]]] = {"finbot": [], "echo": []}
         for _ in range(args.repeats):
-            runs["finbot"].append(await drive(telegram, webhook, args.updates, hook_headers, finbot.pid))
+            runs["finbot"].append(
+                await drive(telegram, webhook, args.updates, hook_headers, finbot.pid)
+            )
             runs["echo"].append(
                 await drive(
                     telegram, f"http://127.0.0.1:{echo_port}/webhook", args.updates, {}, echo.pid

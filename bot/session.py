@@ -18,19 +18,33 @@ class JsonSession(AiohttpSession):
     Bot API takes the same call as a JSON body, so a call without files goes as one
     (a file upload still goes as a form)."""
 
-    async def make_request(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
-    ) -> TelegramType:
+    def json_call(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
+        """The call's parameters as a JSON object, or None when it uploads a file."""
         files: dict[str, Any] = {}
         payload = {}
         for key, value in method.model_dump(warnings=False).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None:
                 payload[key] = prepared
-        if files:
+        return None if files else payload
+
+    def webhook_answer(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
+        """The call as the answer to a webhook request, which Telegram then makes itself
+        (https://core.telegram.org/bots/api#making-requests-when-getting-updates); None
+        when it uploads a file."""
+        payload = self.json_call(bot, method)
+        if payload is None:
+            return None
+        return self.json_dumps({"method": method.__api_method__, **payload}).encode()
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> TelegramType:
+        payload = self.json_call(bot, method)
+        if payload is None:
             return await super().make_request(bot, method, timeout)
         session = await self.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)

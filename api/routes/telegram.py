@@ -1,7 +1,7 @@
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from api.deps import BotDep, CurrentUser, SessionDep
@@ -38,6 +38,10 @@ async def link(session: SessionDep, user: CurrentUser, bot: BotDep) -> LinkCode:
     "/webhook/",
     response_model=Accepted,
     responses={
+        200: {
+            "description": "Taken; or, as JSON, the Bot API call that answers the update "
+            '(`{"method": "sendMessage", ...}`), which Telegram makes itself'
+        },
         400: {"description": "Not a Telegram update"},
         403: {"description": "Missing or wrong X-Telegram-Bot-Api-Secret-Token"},
         404: {"description": "Not in webhook mode (the bot polls, or there is no bot)"},
@@ -46,9 +50,13 @@ async def link(session: SessionDep, user: CurrentUser, bot: BotDep) -> LinkCode:
 async def webhook(
     request: Request,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
-) -> Accepted:
+) -> Accepted | Response:
     """Updates from Telegram, in webhook mode only: anyone could post forged ones otherwise."""
-    from aiogram.types import Update  # aiogram is loaded only where a bot is configured
+    # aiogram is loaded only where a bot is configured.
+    from aiogram.methods import TelegramMethod
+    from aiogram.types import Update
+
+    from bot.session import JsonSession
 
     # The app's state read here rather than through dependencies: this route takes
     # every chat message, and solving dependencies was a tenth of its time.
@@ -68,7 +76,16 @@ async def webhook(
         update = Update.model_validate_json(await request.body(), context={"bot": bot})
     except ValidationError as error:
         raise BadRequest(_not_an_update(error)) from error
-    await dispatcher.feed_update(bot, update)
+    reply = await dispatcher.feed_update(bot, update)
+    if isinstance(reply, TelegramMethod):
+        # A handler's last reply goes back in this answer: one HTTP exchange per chat
+        # message instead of two. One with a file is sent as a call.
+        answer = (
+            bot.session.webhook_answer(bot, reply) if isinstance(bot.session, JsonSession) else None
+        )
+        if answer is not None:
+            return Response(answer, media_type="application/json")
+        await bot(reply)
     return Accepted(ok=True)
 
 

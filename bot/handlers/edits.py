@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.filters import on_loop
-from bot.handlers.entries import ask_which, entry, read, save, to_schema
+from bot.handlers.entries import Reply, ask_which, entry, read, save, to_schema
 from bot.keyboards import confirm_forget
 from bot.middlewares import RequireUser, require_user
 from core.language.parsing import Ambiguous, ParsedEntry
@@ -19,24 +19,24 @@ from core.models import User
 from core.telegram import service as chats
 
 
-async def edited(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+async def edited(message: Message, session: AsyncSession, user: User, state: FSMContext) -> Reply:
     made = await chats.entry_for_message(session, user, message.chat.id, message.message_id)
     if made is None:  # the message made nothing yet: read it as if it were new
-        await entry(message, session, user, state)
-        return
+        return await entry(message, session, user, state)
     hints = await chats.hints(session, user)
     reading = read(message.text or "", user, hints)
     if isinstance(reading, ParsedEntry) and reading.rrule is None:
-        await save(message, session, user, state, to_schema(reading), hints)
+        return await save(message, session, user, state, to_schema(reading), hints)
     elif isinstance(reading, Ambiguous):
         await ask_which(message, state, user, reading)  # the press updates the entry
     else:
         what = await chats.describe(session, user, made)
         if what is None:
-            return  # deleted elsewhere already: nothing left to follow the edit
+            return None  # deleted elsewhere already: nothing left to follow the edit
         await message.answer(
             texts.NO_LONGER_AN_ENTRY.format(what=what), reply_markup=confirm_forget(made.id)
         )
+    return None
 
 
 async def forget(query: CallbackQuery, session: AsyncSession, user: User) -> None:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,9 @@ PHOTO_WAITING = "photo_document_id"  # FSM data: a receipt waiting for its amoun
 READINGS = "readings:{message_id}"  # FSM data: the readings of an ambiguous message
 ENTRY_COMMANDS = ("add", "expense", "income", "spent", "spend", "safe")
 Reading = ParsedEntry | Question | Ambiguous | Unparsed
+# A handler's last reply, returned rather than sent: aiogram sends it after the update's
+# transaction (long polling), or it goes back in the webhook's answer (api/routes/telegram.py).
+Reply = SendMessage | None
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
@@ -113,10 +117,11 @@ async def undo(message: Message, session: AsyncSession, user: User) -> None:
     await message.answer(texts.UNDONE.format(what=what) if what else texts.NOTHING_TO_UNDO)
 
 
-async def entry(message: Message, session: AsyncSession, user: User, state: FSMContext) -> None:
+async def entry(message: Message, session: AsyncSession, user: User, state: FSMContext) -> Reply:
     # Reads before the first write: on SQLite the write lock is held from then on.
     hints = await chats.hints(session, user, message.chat.id, message.message_id)
-    await respond(message, session, user, state, read(message.text or "", user, hints), hints)
+    reading = read(message.text or "", user, hints)
+    return await respond(message, session, user, state, reading, hints)
 
 
 async def respond(
@@ -126,18 +131,19 @@ async def respond(
     state: FSMContext,
     reading: Reading,
     hints: ChatHints,
-) -> None:
+) -> Reply:
     """Record, answer, ask or refuse, for a new message or an edited one."""
     if isinstance(reading, Question):
         await questions.answer(message, session, user, reading)
     elif isinstance(reading, Ambiguous):
         await ask_which(message, state, user, reading)
     elif isinstance(reading, Unparsed):
-        await message.answer(refusal(reading.reason))
+        return message.answer(refusal(reading.reason))
     elif reading.rrule is not None:
         await recurring.ask(message, user, state, reading)
     else:
-        await save(message, session, user, state, to_schema(reading), hints)
+        return await save(message, session, user, state, to_schema(reading), hints)
+    return None
 
 
 async def save(
@@ -147,14 +153,13 @@ async def save(
     state: FSMContext,
     entry: ExpenseCreate | IncomeCreate,
     hints: ChatHints,
-) -> None:
+) -> Reply:
     try:
         revised = await chats.record_for_message(
             session, user, message.chat.id, message.message_id, entry, hints
         )
     except NotFound:
-        await message.answer(texts.TOO_OLD_TO_CHANGE)
-        return
+        return message.answer(texts.TOO_OLD_TO_CHANGE)
     recorded = revised.recorded
     data = await state.get_data()
     waiting = data.get(PHOTO_WAITING)
@@ -166,9 +171,8 @@ async def save(
         await forget_readings(state, message.message_id)
     await session.commit()  # say "saved" only once it is
     if revised.outcome == "created":
-        await answer_saved(message, user, recorded, hints.top)
-    else:
-        await message.answer(revision_text(revised, user))
+        return answer_saved(message, user, recorded, hints.top)
+    return message.answer(revision_text(revised, user))
 
 
 def revision_text(revised: Revised, user: User) -> str:
@@ -179,9 +183,10 @@ def revision_text(revised: Revised, user: User) -> str:
     return texts.UPDATED.format(what=line)
 
 
-async def answer_saved(message: Message, user: User, recorded: Recorded, top: list[str]) -> None:
-    """What was saved, with buttons to re-file it under a top category, or undo it."""
-    await message.answer(
+def answer_saved(message: Message, user: User, recorded: Recorded, top: list[str]) -> SendMessage:
+    """What was saved, with buttons to re-file it under a top category, or undo it
+    (to be sent, or returned as the handler's reply)."""
+    return message.answer(
         texts.saved(
             recorded.kind,
             recorded.amount,

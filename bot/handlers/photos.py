@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards, texts
 from bot.errors import AlreadyAnswered
 from bot.filters import on_loop
-from bot.handlers.entries import PHOTO_WAITING, REFUSALS, answer_saved, entry, read_entry
+from bot.handlers.entries import (
+    PHOTO_WAITING,
+    REFUSALS,
+    Reply,
+    answer_saved,
+    entry,
+    read_entry,
+)
 from bot.keyboards import after_entry
 from bot.middlewares import require_user
 from core.config import Settings
@@ -274,22 +281,20 @@ def _amount_of(text: str, user: User) -> Decimal | None:
 
 async def amount_given(
     message: Message, session: AsyncSession, user: User, state: FSMContext
-) -> None:
+) -> Reply:
     document_id = str((await state.get_data()).get(RECEIPT_DOCUMENT, ""))
     reading, saved = await _draft(session, user, document_id)
     if reading is None or saved:
         # That draft was settled (or deleted) meanwhile: the message is an ordinary entry.
         await state.clear()
-        await entry(message, session, user, state)
-        return
+        return await entry(message, session, user, state)
     amount = _amount_of(message.text or "", user)
     if amount is None or not _valid_amount(amount):
-        await message.answer(texts.RECEIPT_AMOUNT_AGAIN)
-        return
+        return message.answer(texts.RECEIPT_AMOUNT_AGAIN)
     recorded, top = await _save(session, user, message.chat.id, document_id, reading, amount)
     await state.clear()
     await session.commit()
-    await answer_saved(message, user, recorded, top)
+    return answer_saved(message, user, recorded, top)
 
 
 async def cancel_button(

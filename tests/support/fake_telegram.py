@@ -184,6 +184,25 @@ class FakeTelegram:
         async with self._called:
             await self._called.wait_for(lambda: self._messages_to.get(chat_id, 0) >= count)
 
+    async def webhook_answered(self, content_type: str, body: bytes) -> None:
+        """What Telegram does with a webhook's answer: a JSON object naming a "method" is
+        that call, made as if the bot had made it (without its result reaching the bot)."""
+        if not content_type.startswith("application/json"):
+            return
+        params = json.loads(body)
+        method = params.pop("method", None)
+        if method is None:
+            return
+        self._record(Call(method, params, content_type="webhook answer"))
+        async with self._called:
+            self._called.notify_all()
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        if call.method == "sendMessage" and "chat_id" in call.params:
+            chat_id = int(call.params["chat_id"])
+            self._messages_to[chat_id] = self._messages_to.get(chat_id, 0) + 1
+
     # The Bot API
 
     async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -217,10 +236,7 @@ class FakeTelegram:
         method = request.match_info["method"]
         params, files = await self._params(request)
         if method != "getUpdates":
-            self.calls.append(Call(method, params, files, content_type=request.content_type))
-            if method == "sendMessage" and "chat_id" in params:
-                chat_id = int(params["chat_id"])
-                self._messages_to[chat_id] = self._messages_to.get(chat_id, 0) + 1
+            self._record(Call(method, params, files, content_type=request.content_type))
             async with self._called:
                 self._called.notify_all()
         failures = self.fail_next.get(method)
