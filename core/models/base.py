@@ -51,8 +51,24 @@ class Money(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-MONEY_SCALE).quantize(THOUSANDTH)
+            return _from_thousandths(value)
         return Decimal(value).quantize(THOUSANDTH)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        # A page of expenses reads hundreds of amounts: on SQLite each is one call,
+        # not the generic chain with a dialect test per value.
+        if dialect.name == "sqlite":
+            return _thousandths_or_none
+        return super().result_processor(dialect, coltype)
+
+
+def _from_thousandths(value: Any) -> Decimal:
+    # An integer shifted by -3 has exactly three decimals: no quantize needed.
+    return Decimal(int(value)).scaleb(-MONEY_SCALE)
+
+
+def _thousandths_or_none(value: Any) -> Decimal | None:
+    return None if value is None else _from_thousandths(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
