@@ -331,9 +331,11 @@ async def undo_button(query: CallbackQuery, session: AsyncSession, user: User) -
 def make_router() -> Router:
     """A fresh router: aiogram attaches a router to one dispatcher only."""
     router = Router(name="entries")
+    # Plain text first: the busiest handler by far, and no command starts without "/",
+    # so it is matched without parsing the text as a command twice.
+    router.message(on_loop(F.text & ~F.text.startswith("/")))(entry)
     router.message(Command("undo"))(undo)
     router.message(Command(*ENTRY_COMMANDS))(entry)
-    router.message(on_loop(F.text & ~F.text.startswith("/")))(entry)
     router.callback_query(on_loop(F.data.startswith("rf:")))(refile)
     router.callback_query(on_loop(F.data.startswith("undo:")))(undo_button)
     router.callback_query(on_loop(F.data.startswith("pick:")))(pick)

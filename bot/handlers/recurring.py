@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.filters import on_loop
-from bot.middlewares import require_user
+from bot.middlewares import commands_only, require_user
 from core.exceptions import FinbotError, NotFound
 from core.language.parsing import ParsedEntry
 from core.models import User
@@ -155,4 +155,4 @@ def make_router() -> Router:
     router.message(Command("safe"))(safe)
     router.callback_query(on_loop(F.data.startswith("rc:")))(confirm)
     router.callback_query(on_loop(F.data.startswith("rs:")))(stop)
-    return require_user(router)
+    return commands_only(require_user(router))
