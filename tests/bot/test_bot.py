@@ -1,7 +1,6 @@
 """The bot end to end over HTTP: aiogram's real client against a fake Bot API server."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,6 @@ from tests.support.process import ServeProcess, clean_environment
 TOKEN = "123456:TEST-token"
 CHAT = 777
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 64
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = await FakeTelegram().start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture

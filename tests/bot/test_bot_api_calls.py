@@ -1,7 +1,7 @@
 """Calls to the Bot API: one JSON body when there is no file (aiogram's own session
 builds a multipart form for every call), a form when there is one."""
 
-from tests.bot.test_bot import CHAT, bot_app, linked_alice, say, telegram  # noqa: F401
+from tests.bot.test_bot import CHAT, bot_app, linked_alice, say  # noqa: F401
 
 
 async def test_replies_go_as_json_and_a_chart_as_a_form(bot_app, telegram):  # noqa: F811

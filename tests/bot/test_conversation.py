@@ -13,9 +13,8 @@ from tests.bot import test_bot
 from tests.bot.test_bot import CHAT, linked_alice, say
 from tests.support.fake_telegram import FakeTelegram
 
-# The fixtures of the bot's own tests: its REST app and bot, and the fake Bot API.
+# The fixture of the bot's own tests: its REST app and bot.
 bot_app = test_bot.bot_app
-telegram = test_bot.telegram
 
 
 async def send(telegram: FakeTelegram, update: dict[str, Any], chat: int = CHAT) -> str:

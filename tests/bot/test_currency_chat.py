@@ -6,10 +6,10 @@ from decimal import Decimal
 from core.currencies.ecb import DailyRate
 from core.currencies.service import ensure_rates_loaded
 from core.periods import local_today
-from tests.bot.test_bot import CHAT, bot_app, linked_alice, say, telegram
+from tests.bot.test_bot import CHAT, bot_app, linked_alice, say
 from tests.core.rates_support import set_rates
 
-__all__ = ["bot_app", "telegram"]  # the fixtures, shared with the bot's own tests
+__all__ = ["bot_app"]  # the fixture, shared with the bot's own tests
 
 
 async def test_chat_entries_keep_their_currency_and_show_the_base(bot_app, telegram):

@@ -12,7 +12,7 @@ from bot.delivery import ChatDelivery
 from core.db import Database
 from core.models import Expense, Household, HouseholdChatPost, HouseholdMember, User
 from core.periods import local_today
-from tests.bot.test_bot import bot_app, say, telegram  # noqa: F401
+from tests.bot.test_bot import bot_app, say  # noqa: F401
 from tests.conftest import make_user
 from tests.support.alerts import is_pace
 from tests.support.fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram

@@ -18,7 +18,6 @@ pytestmark = pytest.mark.skipif(
     not ocr_available(),
     reason="the Tesseract binary is not installed (Debian: tesseract-ocr tesseract-ocr-eng)",
 )
-telegram = chat.telegram
 bot_app = chat.bot_app
 CHAT = chat.CHAT
 # FRESH FOODS, 120.19 EUR, 3 February 2025: a receipt Tesseract reads whole.

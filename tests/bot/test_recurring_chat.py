@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from core.periods import local_today
 from core.recurring.schedule import next_date
-from tests.bot.test_bot import CHAT, bot_app, linked_alice, say, telegram  # noqa: F401
+from tests.bot.test_bot import CHAT, bot_app, linked_alice, say  # noqa: F401
 from tests.support.fake_telegram import FakeTelegram
 
 

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.bot.test_bot import CHAT, bot_app, linked_alice, say, telegram  # noqa: F401
+from tests.bot.test_bot import CHAT, bot_app, linked_alice, say  # noqa: F401
 from tests.support.fake_telegram import FakeTelegram
 
 FIXTURES = Path(__file__).parents[1] / "core" / "fixtures" / "statements"

@@ -25,13 +25,6 @@ SECRET = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = await FakeTelegram().start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def hooked(settings: Settings, telegram: FakeTelegram) -> AsyncIterator[Any]:
     app = create_app(webhook_mode(settings, telegram))
     await clean_database(app.state.database)

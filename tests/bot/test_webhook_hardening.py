@@ -1,7 +1,6 @@
 """Issue 13: the webhook exists only in webhook mode, and never without its secret."""
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -14,13 +13,6 @@ from tests.conftest import clean_database
 from tests.support.fake_telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token"
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = await FakeTelegram().start()
-    yield fake
-    await fake.stop()
 
 
 async def post_update(settings: Settings, telegram: FakeTelegram, **headers: str | bytes) -> int:
