@@ -518,7 +518,10 @@ class Database:
         async with self.sessionmaker() as session:
             try:
                 yield session
-                await session.commit()
+                # A block that committed its own work (a chat reply says "saved" only
+                # once it is) and touched nothing since has nothing left to commit.
+                if session.in_transaction():
+                    await session.commit()
             except BaseException:
                 await session.rollback()
                 session.info.clear()  # nothing made in there may leak out
