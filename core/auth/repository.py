@@ -1,13 +1,13 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, inspect, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state
 
 from core.db import QUICK_READ
 from core.models import AuthToken, LoginFailure, PasswordReset, User
+from core.models.base import as_loaded
 
 # Every request runs this: built once, so its SQL and cache key are made once.
 # Plain columns (Core), not the User entity: the ORM's loading costs several
@@ -28,19 +28,12 @@ _USER_FOR_TOKEN = (
 USER_COLUMNS = _USER_COLUMNS
 
 
-_new_user = inspect(User).class_manager.new_instance  # an instance, __init__ not run
-
-
 def attach_user(session: AsyncSession, values: Any) -> User:
     """The User of a row of USER_COLUMNS, in the session as if the ORM had loaded it
     (its changes are flushed as UPDATEs); the session's own copy if it has one."""
     user: User | None = session.identity_map.get(session.sync_session.identity_key(User, values[0]))
     if user is None:
-        # Filled as a load fills it (straight into its __dict__): the constructor's
-        # attribute events, each undone by the commit of its state below, were a
-        # twentieth of a request's time.
-        user = _new_user()
-        instance_state(user).dict.update(zip(_USER_KEYS, values, strict=True))
+        user = as_loaded(User, zip(_USER_KEYS, values, strict=True))
         make_transient_to_detached(user)
         session.add(user)
     return user

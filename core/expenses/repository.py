@@ -19,7 +19,7 @@ from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_id
 from core.db import QUICK_READ
 from core.expenses.schemas import ExpenseFilters
 from core.models import Budget, Document, Expense, ExpenseTag
-from core.models.base import utcnow
+from core.models.base import as_loaded, utcnow
 from core.tags.repository import has_tag
 
 # What an answer shows of an expense: plain columns, no ORM objects on the hot path.
@@ -96,7 +96,8 @@ class ExpenseRepository(DatedRepository[Expense]):
             query = _INSERT if "new_description" in params else _INSERT_NO_DESCRIPTION
         connection = await self.session.connection()
         row: Row[tuple[int, bool]] = (await connection.execute(query, params)).one()
-        expense = Expense(id=row.id, user_id=user_id, created_at=params["new_created_at"], **values)
+        given = {"id": row.id, "user_id": user_id, "created_at": params["new_created_at"]}
+        expense = as_loaded(Expense, {**values, **given}.items())
         return expense, bool(row.has_budget)
 
     async def insert_many(self, user_id: int, rows: list[dict[str, Any]]) -> list[int]:
