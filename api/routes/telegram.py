@@ -56,8 +56,6 @@ async def webhook(
     from aiogram.methods import TelegramMethod
     from aiogram.types import Update
 
-    from bot.session import JsonSession
-
     # The app's state read here rather than through dependencies: this route takes
     # every chat message, and solving dependencies was a tenth of its time.
     settings: Settings = request.app.state.settings
@@ -80,9 +78,9 @@ async def webhook(
     if isinstance(reply, TelegramMethod):
         # A handler's last reply goes back in this answer: one HTTP exchange per chat
         # message instead of two. One with a file is sent as a call.
-        answer = (
-            bot.session.webhook_answer(bot, reply) if isinstance(bot.session, JsonSession) else None
-        )
+        # The bot's session builds it (bot.session.JsonSession; the API never imports the bot).
+        webhook_answer = getattr(bot.session, "webhook_answer", None)
+        answer = webhook_answer(bot, reply) if webhook_answer is not None else None
         if answer is not None:
             return Response(answer, media_type="application/json")
         await bot(reply)
