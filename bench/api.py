@@ -116,9 +116,9 @@ def run_backend(
                 "finbot": lambda: asyncio.run(
                     load(f"http://127.0.0.1:{port}", headers, args.requests)
                 ),
-                # The same SQL finbot runs: token lookup, then INSERT or SELECT, one transaction.
+                # finbot's own statements, round trips and answer fields (bench/bare_app.py).
                 "bare": lambda: asyncio.run(load(bare_url_base, headers, args.requests)),
-                # Only the INSERT or SELECT, autocommit: the floor.
+                # A plain INSERT or SELECT of a few columns, autocommit: the floor.
                 "bare-sql": lambda: asyncio.run(
                     load(bare_url_base, {}, args.requests, prefix="/plain")
                 ),

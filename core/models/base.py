@@ -49,10 +49,9 @@ class Money(TypeDecorator[Decimal]):
         return amount
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        # Not reached on SQLite: its result_processor below reads thousandths itself.
         if value is None:
             return None
-        if dialect.name == "sqlite":
-            return _from_thousandths(value)
         return Decimal(value).quantize(THOUSANDTH)
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
