@@ -67,8 +67,8 @@ async def lifespan(_: Starlette) -> AsyncIterator[None]:
     else:
         state["pg"] = await asyncpg.create_pool(URL, min_size=5, max_size=20)
     sqlite_driver = "sqlite" in state
-    for name, statement in (("who", _USER_FOR_TOKEN), ("page", _PAGE), ("insert", _INSERT)):
-        state[name] = compiled(statement, sqlite_driver)
+    for name, hot in (("who", _USER_FOR_TOKEN), ("page", _PAGE), ("insert", _INSERT)):
+        state[name] = compiled(hot.statement, sqlite_driver)
     yield
     if "sqlite" in state:
         await state["sqlite"].close()

@@ -5,7 +5,7 @@ from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from core.db import QUICK_READ
+from core.db import QUICK_READ, HotStatement
 from core.models import AuthToken, LoginFailure, PasswordReset, User
 from core.models.base import as_loaded
 
@@ -14,7 +14,7 @@ from core.models.base import as_loaded
 # times the query; the user is then put in the session as if it had loaded it.
 _USER_COLUMNS = tuple(User.__table__.c)
 _USER_KEYS = tuple(column.key for column in _USER_COLUMNS)
-_USER_FOR_TOKEN = (
+_USER_FOR_TOKEN = HotStatement(
     select(*_USER_COLUMNS, AuthToken.id.label("token_id"), AuthToken.last_used_at.label("used"))
     .join(AuthToken, AuthToken.user_id == User.id)
     .where(
@@ -78,11 +78,9 @@ class UserRepository:
         self, token_hash: str, used_since: datetime
     ) -> tuple[User, int, datetime] | None:
         """The token's user, the token's id and its last use, if it was used since `used_since`."""
-        connection = await self.session.connection()
-        found = await connection.execute(
-            _USER_FOR_TOKEN, {"token_hash": token_hash, "used_since": used_since}
+        row = await _USER_FOR_TOKEN.one_or_none(
+            self.session, {"token_hash": token_hash, "used_since": used_since}
         )
-        row = found.one_or_none()
         if row is None:
             return None
         *values, token_id, last_used_at = row

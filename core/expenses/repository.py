@@ -1,10 +1,8 @@
-from collections import namedtuple
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Insert,
-    Row,
     Select,
     Table,
     bindparam,
@@ -16,7 +14,7 @@ from sqlalchemy import (
 )
 
 from core.crud import DatedRepository, DateFilters, Page, Paging, insert_many_ids
-from core.db import QUICK_READ
+from core.db import QUICK_READ, HotStatement
 from core.expenses.schemas import ExpenseFilters
 from core.models import Budget, Document, Expense, ExpenseTag
 from core.models.base import as_loaded, utcnow
@@ -56,12 +54,15 @@ class ExpenseRepository(DatedRepository[Expense]):
         than a window count, which would read every row of the user to count them.
         """
         narrowing = self.conditions(filters) if filters else []
-        query = _page_query(narrowing) if narrowing else _PAGE
         params = {"owner_id": user_id, "limit": paging.limit, "offset": paging.offset}
-        # Core on the session's connection: the ORM's result machinery would
-        # cost more than the query itself for a page of plain columns.
-        connection = await self.session.connection()
-        rows = [_PageRow._make(row) for row in await connection.execute(query, params)]
+        if narrowing:
+            # Core on the session's connection: the ORM's result machinery would
+            # cost more than the query itself for a page of plain columns.
+            connection = await self.session.connection()
+            query = _page_query(narrowing)
+            rows = [_PageRow._make(row) for row in await connection.execute(query, params)]
+        else:
+            rows = await _PAGE.rows(self.session, params)
         if rows:
             return Page(items=rows, total=rows[0].total)
         return Page(items=[], total=await self.count(user_id, narrowing) if paging.offset else 0)
@@ -94,8 +95,7 @@ class ExpenseRepository(DatedRepository[Expense]):
             query = _INSERT_SHARED if "new_description" in params else _INSERT_SHARED_NO_DESCRIPTION
         else:
             query = _INSERT if "new_description" in params else _INSERT_NO_DESCRIPTION
-        connection = await self.session.connection()
-        row: Row[tuple[int, bool]] = (await connection.execute(query, params)).one()
+        [row] = await query.rows(self.session, params)
         given = {"id": row.id, "user_id": user_id, "created_at": params["new_created_at"]}
         expense = as_loaded(Expense, {**values, **given}.items())
         return expense, bool(row.has_budget)
@@ -147,12 +147,16 @@ def _insert_query(columns: tuple[str, ...]) -> Insert:
 
 # The hot statements, built once: their SQL and cache keys are made at start.
 # The plain list (no filters): a bounded page and a count on the (user_id, date, id) index.
-_PAGE = _page_query([]).execution_options(**QUICK_READ)
+_PAGE = HotStatement(_page_query([]).execution_options(**QUICK_READ))
 _PRICED = ("amount", "currency", "base_amount", "rate_date", "date")
-_INSERT = _insert_query(("user_id", "category", *_PRICED, "description", "created_at"))
-_INSERT_NO_DESCRIPTION = _insert_query(("user_id", "category", *_PRICED, "created_at"))
+_INSERT = HotStatement(
+    _insert_query(("user_id", "category", *_PRICED, "description", "created_at"))
+)
+_INSERT_NO_DESCRIPTION = HotStatement(
+    _insert_query(("user_id", "category", *_PRICED, "created_at"))
+)
 _SHARED = ("user_id", "household_id", "category", *_PRICED)
-_INSERT_SHARED = _insert_query((*_SHARED, "description", "created_at"))
-_INSERT_SHARED_NO_DESCRIPTION = _insert_query((*_SHARED, "created_at"))
+_INSERT_SHARED = HotStatement(_insert_query((*_SHARED, "description", "created_at")))
+_INSERT_SHARED_NO_DESCRIPTION = HotStatement(_insert_query((*_SHARED, "created_at")))
 # A page's rows as named tuples: their attributes are read far faster than a Row's.
-_PageRow: Any = cast(Any, namedtuple)("_PageRow", _PAGE.selected_columns.keys())
+_PageRow: Any = _PAGE.row

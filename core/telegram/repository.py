@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.repository import USER_COLUMNS, attach_user
-from core.db import QUICK_READ
+from core.db import QUICK_READ, HotStatement
 from core.models import (
     Budget,
     ChatEntry,
@@ -27,10 +27,11 @@ from core.models import (
     TelegramLinkCode,
     User,
 )
+from core.models.base import utcnow
 
 # Every update runs this: plain columns (Core) cost a fraction of an ORM load; one row
 # by a unique index, so quick enough for the loop's own thread on SQLite.
-_USER_FOR_CHAT = (
+_USER_FOR_CHAT = HotStatement(
     select(*USER_COLUMNS)
     .where(User.telegram_chat_id == bindparam("chat_id"))
     .execution_options(**QUICK_READ)
@@ -45,7 +46,12 @@ _ENTRY_FOR_MESSAGE = (
     )
     .execution_options(**QUICK_READ)  # one row by a unique index
 )
-_INSERT_ENTRY = insert(ChatEntry).returning(ChatEntry.id)
+_ENTRY_COLUMNS = ("chat_id", "user_id", "kind", "object_id", "message_id", "created_at")
+_INSERT_ENTRY = HotStatement(
+    insert(ChatEntry)
+    .values({name: bindparam(name) for name in _ENTRY_COLUMNS})
+    .returning(ChatEntry.id)
+)
 
 
 def _chat_context() -> CompoundSelect:
@@ -117,7 +123,7 @@ def _chat_context() -> CompoundSelect:
     return union_all(budgets, select(*used.c), recent, rules, select(*learns.c), message)
 
 
-_CHAT_CONTEXT = _chat_context()
+_CHAT_CONTEXT = HotStatement(_chat_context())
 
 
 @dataclass(frozen=True)
@@ -135,15 +141,13 @@ class TelegramRepository:
         self.session = session
 
     async def user_for_chat(self, chat_id: int) -> User | None:
-        connection = await self.session.connection()
-        row = (await connection.execute(_USER_FOR_CHAT, {"chat_id": chat_id})).one_or_none()
+        row = await _USER_FOR_CHAT.one_or_none(self.session, {"chat_id": chat_id})
         return None if row is None else attach_user(self.session, row)
 
     async def chat_context(
         self, user_id: int, chat_id: int | None, message_id: int | None, top: int, words: int
     ) -> ChatContext:
         """What a chat message is read and filed by, in one round trip."""
-        connection = await self.session.connection()  # Core: no ORM result machinery
         params = {
             "user_id": user_id,
             "chat_id": chat_id,
@@ -152,7 +156,7 @@ class TelegramRepository:
             "words": words,
         }
         parts: dict[int, list[Any]] = {number: [] for number in range(6)}
-        for row in await connection.execute(_CHAT_CONTEXT, params):
+        for row in await _CHAT_CONTEXT.rows(self.session, params):
             parts[row.part].append(row)
         return ChatContext(
             budgets=[r.text for r in sorted(parts[0], key=lambda r: r.rank)],
@@ -213,15 +217,11 @@ class TelegramRepository:
     async def add_entry(self, entry: ChatEntry) -> None:
         """Store a new chat entry with one Core INSERT (it is never changed in this unit
         of work, so the ORM's flush would only cost): `entry.id` is set."""
-        connection = await self.session.connection()
-        values = {
-            "chat_id": entry.chat_id,
-            "user_id": entry.user_id,
-            "kind": entry.kind,
-            "object_id": entry.object_id,
-            "message_id": entry.message_id,
-        }
-        entry.id = (await connection.execute(_INSERT_ENTRY, values)).scalar_one()
+        if entry.created_at is None:
+            entry.created_at = utcnow()
+        values = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
+        [inserted] = await _INSERT_ENTRY.rows(self.session, values)
+        entry.id = inserted.id
 
     async def entry(self, entry_id: int) -> ChatEntry | None:
         return await self.session.get(ChatEntry, entry_id)
