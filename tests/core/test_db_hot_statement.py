@@ -1,0 +1,137 @@
+"""HotStatement: the statements every request runs give the rows, the transaction and
+the errors SQLAlchemy's own execution gives, on either database (on PostgreSQL they
+go straight to asyncpg)."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import bindparam, exc, func, insert, literal, select, text
+
+from core.db import Database, HotStatement
+from core.models import ChatEntry, Expense, User
+from tests.conftest import clean_database
+
+EXPENSES = HotStatement(
+    select(
+        Expense.id,
+        Expense.amount,
+        Expense.date,
+        Expense.description,
+        Expense.created_at,
+        literal(7).label("seven"),
+    )
+    .where(Expense.user_id == bindparam("user_id"), Expense.amount >= bindparam("at_least"))
+    .order_by(Expense.id)
+)
+NEW_ENTRY = HotStatement(
+    insert(ChatEntry)
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("chat_id", "user_id", "kind", "object_id", "message_id", "created_at")
+        }
+    )
+    .returning(ChatEntry.id, ChatEntry.created_at)
+)
+ENTRIES = select(func.count()).select_from(ChatEntry)
+
+
+@pytest.fixture
+async def database(app) -> Database:
+    database: Database = app.state.database
+    await clean_database(database)
+    return database
+
+
+async def _user_with_expenses(database: Database) -> int:
+    async with database.session() as session:
+        user = User(username="hot", email=None, password_hash=None)
+        session.add(user)
+        await session.flush()
+        for amount, description in (("12.3", "lunch"), ("0.5", None), ("1000", "rent")):
+            session.add(
+                Expense(
+                    user_id=user.id,
+                    category="food",
+                    amount=Decimal(amount),
+                    currency="EUR",
+                    base_amount=Decimal(amount),
+                    rate_date=date(2026, 11, 2),
+                    date=date(2026, 11, 2),
+                    description=description,
+                )
+            )
+        return user.id
+
+
+def _entry(user_id: int, chat_id: int = 5) -> dict[str, object]:
+    return {
+        "chat_id": chat_id,
+        "user_id": user_id,
+        "kind": "expense",
+        "object_id": 1,
+        "message_id": None,
+        "created_at": datetime(2026, 11, 2, 10, 30, tzinfo=UTC),
+    }
+
+
+async def test_rows_are_the_ones_sqlalchemy_reads(database):
+    user_id = await _user_with_expenses(database)
+    params = {"user_id": user_id, "at_least": Decimal("1")}
+    async with database.session() as session:
+        hot = await EXPENSES.rows(session, params)
+        plain = (await session.execute(EXPENSES.statement, params)).all()
+    assert [tuple(row) for row in hot] == [tuple(row) for row in plain]
+    first, second = hot
+    # Named, typed as the models say: exact money, aware UTC times, the literal's value.
+    assert (first.amount, first.description, first.seven) == (Decimal("12.300"), "lunch", 7)
+    assert str(second.amount) == "1000.000" and second.date == date(2026, 11, 2)
+    assert first.created_at.tzinfo is not None and first.created_at.utcoffset().total_seconds() == 0
+    async with database.session() as session:
+        assert await EXPENSES.one_or_none(session, {**params, "user_id": user_id + 1}) is None
+
+
+async def test_a_write_is_part_of_the_unit_of_work(database):
+    user_id = await _user_with_expenses(database)
+    with pytest.raises(RuntimeError):
+        async with database.session() as session:
+            [row] = await NEW_ENTRY.rows(session, _entry(user_id))
+            assert row.id > 0 and row.created_at == datetime(2026, 11, 2, 10, 30, tzinfo=UTC)
+            # Read in the same transaction: the write is seen there.
+            assert (await session.execute(ENTRIES)).scalar() == 1
+            raise RuntimeError("the request failed after the write")
+    async with database.session() as session:
+        assert (await session.execute(ENTRIES)).scalar() == 0  # rolled back with the rest
+        await NEW_ENTRY.rows(session, _entry(user_id))
+    async with database.session() as session:
+        assert (await session.execute(ENTRIES)).scalar() == 1  # committed with the rest
+
+
+async def test_a_violated_constraint_is_sqlalchemys_integrity_error(database):
+    user_id = await _user_with_expenses(database)
+    with pytest.raises(exc.IntegrityError):
+        async with database.session() as session:
+            await NEW_ENTRY.rows(session, _entry(user_id + 1000))  # no such user
+    # Nothing was written, and the pool's connections still serve.
+    async with database.session() as session:
+        assert (await session.execute(ENTRIES)).scalar() == 0
+        assert len(await NEW_ENTRY.rows(session, _entry(user_id))) == 1
+
+
+async def test_a_lost_connection_is_dropped_from_the_pool(database):
+    if database.is_sqlite:
+        pytest.skip("SQLite runs hot statements through SQLAlchemy's own execution")
+    user_id = await _user_with_expenses(database)
+    params = {"user_id": user_id, "at_least": Decimal("0")}
+    with pytest.raises(exc.DBAPIError) as raised:
+        async with database.session() as session:
+            await EXPENSES.rows(session, params)
+            async with database.engine.connect() as other:
+                pid = (await session.execute(text("SELECT pg_backend_pid()"))).scalar()
+                await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await EXPENSES.rows(session, params)
+    assert raised.value.connection_invalidated
+    for _ in range(database.engine.pool.size() + 1):  # every pooled connection answers
+        async with database.session() as session:
+            assert len(await EXPENSES.rows(session, params)) == 3
