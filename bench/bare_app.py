@@ -144,6 +144,22 @@ def _sqlite_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
+def _new_expense(user_id: int, category: str, amount: Any, day: Any, now: Any) -> dict[str, Any]:
+    """finbot's INSERT parameters for an expense in the base currency (amount and day as
+    the driver takes them)."""
+    return {
+        "new_user_id": user_id,
+        "new_category": category,
+        "new_amount": amount,
+        "new_currency": "EUR",
+        "new_base_amount": amount,
+        "new_rate_date": day,
+        "new_date": day,
+        "new_description": "",
+        "new_created_at": now,
+    }
+
+
 def _arguments(names: tuple[str, ...], values: dict[str, Any]) -> list[Any]:
     return [values[name] for name in names]
 
@@ -166,17 +182,7 @@ async def _same_sql_sqlite(token: str, body: Any, limit: int) -> tuple[Any, int]
         insert_sql, insert_names = state["insert"]
         thousandths = int(body["amount"] * 1000)
         day = body["date"].isoformat()
-        values = {
-            "new_user_id": user[0],
-            "new_category": body["category"],
-            "new_amount": thousandths,
-            "new_currency": "EUR",
-            "new_base_amount": thousandths,
-            "new_rate_date": day,
-            "new_date": day,
-            "new_description": "",
-            "new_created_at": _sqlite_time(_now()),
-        }
+        values = _new_expense(user[0], body["category"], thousandths, day, _sqlite_time(_now()))
         await conn.execute("BEGIN IMMEDIATE")
         async with conn.execute(insert_sql, _arguments(insert_names, values)) as cursor:
             new_id = (await cursor.fetchone())[0]
@@ -198,17 +204,7 @@ async def _same_sql_postgres(token: str, body: Any, limit: int) -> tuple[Any, in
             return [_expense(r, thousandths=False) for r in rows], rows[0][-1] if rows else 0
         insert_sql, insert_names = state["insert"]
         day = body["date"]
-        values = {
-            "new_user_id": user[0],
-            "new_category": body["category"],
-            "new_amount": body["amount"],
-            "new_currency": "EUR",
-            "new_base_amount": body["amount"],
-            "new_rate_date": day,
-            "new_date": day,
-            "new_description": "",
-            "new_created_at": _now(),
-        }
+        values = _new_expense(user[0], body["category"], body["amount"], day, _now())
         async with conn.transaction():
             new_id = await conn.fetchval(insert_sql, *_arguments(insert_names, values))
         row = (new_id, user[0], body["category"], body["amount"], "EUR", body["amount"], day, day)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import bindparam, exc, func, insert, literal, select, text
+from sqlalchemy.dialects import postgresql
 
 from core.db import Database, HotStatement
 from core.models import ChatEntry, Expense, User
@@ -135,3 +136,10 @@ async def test_a_lost_connection_is_dropped_from_the_pool(database):
     for _ in range(database.engine.pool.size() + 1):  # every pooled connection answers
         async with database.session() as session:
             assert len(await EXPENSES.rows(session, params)) == 3
+
+
+def test_a_statement_rewritten_per_call_is_refused():
+    # An IN list is expanded into the SQL on each call: no SQL to compile once.
+    by_ids = select(User.id).where(User.id.in_(bindparam("ids", expanding=True)))
+    with pytest.raises(ValueError, match="plain bound parameters"):
+        HotStatement(by_ids).plan(postgresql.asyncpg.dialect())
