@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, TypeAdapter
 
 from api.deps import CurrentUser, PagingDep, SessionDep
+from api.planned import PlannedRoute
 from core.crud import DateFilters, OwnedService
 from core.periods import check_span
 from core.schemas import IsoDate
@@ -48,7 +49,7 @@ def owned_router(
     out_schema: type[BaseModel],
     filters: Callable[..., Any] = no_filters,
 ) -> APIRouter:
-    router = APIRouter(prefix=prefix, tags=[tag])
+    router = APIRouter(prefix=prefix, tags=[tag], route_class=PlannedRoute)
     noun = service.name
     # Built once here; response_model stays on each route for the OpenAPI document.
     one_json = TypeAdapter(out_schema)
@@ -62,7 +63,7 @@ def owned_router(
         user: CurrentUser,
         page: PagingDep,
         list_filters: Annotated[Any, Depends(filters)],
-    ) -> Any:
+    ) -> Response:
         result = await service.list_page(session, user, page, list_filters)
         body = await service.present_json(session, user, result.items)
         return json_answer(body, total=result.total)
@@ -75,14 +76,18 @@ def owned_router(
         responses=NOT_FOUND,
         summary=f"Create a {noun}",
     )
-    async def create_object(session: SessionDep, user: CurrentUser, body: create_schema) -> Any:  # type: ignore[valid-type]
+    async def create_object(
+        session: SessionDep,
+        user: CurrentUser,
+        body: create_schema,  # type: ignore[valid-type]
+    ) -> Response:
         obj = await service.create(session, user, body)
         return json_answer(one_json.dump_json(await service.present_new(session, user, obj)), 201)
 
     @router.get(
         "/{object_id}/", response_model=out_schema, responses=NOT_FOUND, summary=f"Get a {noun}"
     )
-    async def get_object(session: SessionDep, user: CurrentUser, object_id: ObjectId) -> Any:
+    async def get_object(session: SessionDep, user: CurrentUser, object_id: ObjectId) -> Response:
         return await present_one(session, user, await service.get(session, user, object_id))
 
     @router.put(
@@ -93,7 +98,7 @@ def owned_router(
         user: CurrentUser,
         object_id: ObjectId,
         body: create_schema,  # type: ignore[valid-type]
-    ) -> Any:
+    ) -> Response:
         obj = await service.replace(session, user, object_id, body)
         return await present_one(session, user, obj)
 
@@ -105,7 +110,7 @@ def owned_router(
         user: CurrentUser,
         object_id: ObjectId,
         body: update_schema,  # type: ignore[valid-type]
-    ) -> Any:
+    ) -> Response:
         obj = await service.update(session, user, object_id, body)
         return await present_one(session, user, obj)
 
