@@ -3,8 +3,8 @@
 50 concurrent clients, a mix of POST /api/expenses/ and GET /api/expenses/ (one
 list for every two creates), on SQLite and on PostgreSQL. Prints requests/s and
 p50/p99 latency for both, and finbot's throughput as a ratio of the bare app's
-(median of repeats). Usage: python bench/api.py [--requests N] [--repeats R]
-[--postgres URL] [--skip-sqlite]
+(the median of each round's ratio; a round runs each app once, back to back).
+Usage: python bench/api.py [--requests N] [--repeats R] [--postgres URL] [--skip-sqlite]
 """
 
 import argparse
@@ -138,16 +138,23 @@ def run_backend(
     finally:
         stop(finbot)
 
-    summary = {}
     for name, measured in results.items():
         rate = median([r for r, _ in measured])
         p50 = median([percentile(lat, 0.50) for _, lat in measured]) * 1000
         p99 = median([percentile(lat, 0.99) for _, lat in measured]) * 1000
-        summary[name] = rate
         print(f"{label:10} {name:8} {rate:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
     for baseline in ("bare", "bare-sql"):
-        ratio = summary["finbot"] / summary[baseline]
-        print(f"{label:10} ratio    {ratio:.2f} (finbot / {baseline}, throughput)")
+        # Paired: each round's ratio of runs made back to back, then their median. The
+        # machine's speed drifts by a quarter within a minute; a round shares its drift.
+        rounds = [
+            ours[0] / theirs[0]
+            for ours, theirs in zip(results["finbot"], results[baseline], strict=True)
+        ]
+        each = " ".join(f"{ratio:.2f}" for ratio in rounds)
+        print(
+            f"{label:10} ratio    {median(rounds):.2f} (finbot / {baseline}, throughput; "
+            f"median of rounds {each})"
+        )
     print(
         f"{label:10} finbot serve RSS per process: idle {idle_rss:.0f} MB, "
         f"under load {loaded.peak:.0f} MB (limits 150 / 200)"
@@ -157,7 +164,7 @@ def run_backend(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
