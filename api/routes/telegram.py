@@ -4,12 +4,15 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from api.crud import json_answer
 from api.deps import BotDep, CurrentUser, SessionDep
+from api.planned import PlannedRoute
 from core.config import Settings
 from core.exceptions import BadRequest, Forbidden, ServiceUnavailable
 from core.telegram import service as chats
 
-router = APIRouter(prefix="/api/telegram", tags=["telegram"])
+# Planned: the webhook takes every chat message (api/planned.py).
+router = APIRouter(prefix="/api/telegram", tags=["telegram"], route_class=PlannedRoute)
 
 
 class LinkCode(BaseModel):
@@ -50,14 +53,14 @@ async def link(session: SessionDep, user: CurrentUser, bot: BotDep) -> LinkCode:
 async def webhook(
     request: Request,
     secret: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
-) -> Accepted | Response:
+) -> Response:
     """Updates from Telegram, in webhook mode only: anyone could post forged ones otherwise."""
     # aiogram is loaded only where a bot is configured.
     from aiogram.methods import TelegramMethod
     from aiogram.types import Update
 
     # The app's state read here rather than through dependencies: this route takes
-    # every chat message, and solving dependencies was a tenth of its time.
+    # every chat message.
     settings: Settings = request.app.state.settings
     bot, dispatcher = request.app.state.bot, request.app.state.dispatcher
     if not settings.telegram_webhook_url or bot is None or dispatcher is None:
@@ -84,7 +87,10 @@ async def webhook(
         if answer is not None:
             return Response(answer, media_type="application/json")
         await bot(reply)
-    return Accepted(ok=True)
+    return json_answer(_ACCEPTED)
+
+
+_ACCEPTED = Accepted(ok=True).model_dump_json().encode()
 
 
 def _not_an_update(error: ValidationError) -> str:
