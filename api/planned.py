@@ -22,12 +22,14 @@ from typing import Any
 
 import fastapi.routing
 from fastapi import params
+from fastapi._body_limit import get_body_limit_error
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic_core import PydanticUndefined
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -108,7 +110,7 @@ def _received(request: Request, part: str) -> Any:
 class _Plan:
     def __init__(self, root: _Step, embed_body_fields: bool, strict_content_type: bool) -> None:
         self.root = root
-        self.takes_body = bool(root.body) or any(_has_body(sub) for sub in root.subs)
+        self.takes_body = _has_body(root)
         self.embed_body_fields = embed_body_fields
         self.strict_content_type = strict_content_type
 
@@ -189,9 +191,6 @@ def _has_body(step: _Step) -> bool:
 
 
 def _body_limit_error(request: Request, error: Exception) -> Exception | None:
-    from fastapi._body_limit import get_body_limit_error
-    from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
-
     return get_body_limit_error(error) if MAX_BODY_SIZE_SCOPE_KEY in request.scope else None
 
 
