@@ -168,10 +168,11 @@ def _sqlite_file(url: str) -> str | None:
     return os.path.abspath(path)
 
 
-def _run_in_sqlite_thread(
+def _run_whole(
     connection: Any, operation: str, parameters: Any, begin_first: bool
 ) -> tuple[Any, list[Any], int, int | None]:
-    """A statement whole (BEGIN first, if asked), in the driver's thread."""
+    """A statement whole (BEGIN first, if asked): in the driver's thread, or on the
+    loop's for a statement quicker than the trip there."""
     if begin_first:
         connection.execute("BEGIN IMMEDIATE")
     cursor = connection.execute(operation, () if parameters is None else parameters)
@@ -219,10 +220,10 @@ class _OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         driver = self._connection
         async with self._adapt_connection._execute_mutex:
             if self._quick_read or _inline_write(driver._conn, operation, begin_first):
-                result = _run_in_sqlite_thread(driver._conn, operation, parameters, False)
+                result = _run_whole(driver._conn, operation, parameters, False)
             else:
                 result = await driver._execute(
-                    _run_in_sqlite_thread, driver._conn, operation, parameters, begin_first
+                    _run_whole, driver._conn, operation, parameters, begin_first
                 )
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = collections.deque(rows)
@@ -509,11 +510,13 @@ class _DirectPlan:
             values.append(value if process is None else process(value))
         return values
 
-    def rows(self, records: Sequence[Any], attributes: Sequence[Any]) -> list[Any]:
+    def rows(self, records: Sequence[Any], sent_types: Sequence[Any]) -> list[Any]:
+        """Rows of the driver's records; `sent_types`: what the server says each column
+        is (asyncpg's type oids; SQLite says nothing: None each)."""
         if self.process is None:
             self.process = [
-                kind._cached_result_processor(self.dialect, attribute.type.oid)
-                for kind, attribute in zip(self.columns, attributes, strict=True)
+                kind._cached_result_processor(self.dialect, sent)
+                for kind, sent in zip(self.columns, sent_types, strict=True)
             ]
         make = self.row._make
         if not any(self.process):
@@ -532,12 +535,14 @@ class HotStatement:
     adapter's own prepared statements, its lazy BEGIN, its errors turned into
     SQLAlchemy's): SQLAlchemy's execution and result layers cost as much CPU as the
     round trip itself (measured: a REST request 14 % less CPU, a chat message 20 %).
-    On other drivers the session's connection runs it as usual. Plain bound
-    parameters only: a statement SQLAlchemy must rewrite per call (an IN list) is
-    refused when its plan is made.
+    On SQLite a QUICK_READ statement goes straight to sqlite3 on the loop's thread,
+    where _OneHopCursor would have run it anyway; anything else, and other drivers,
+    go through the session's connection as usual. Plain bound parameters only: a
+    statement SQLAlchemy must rewrite per call (an IN list) is refused when its plan
+    is made.
     """
 
-    __slots__ = ("_plans", "row", "statement")
+    __slots__ = ("_plans", "quick_read", "row", "statement")
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
@@ -545,25 +550,37 @@ class HotStatement:
         if not keys:  # an INSERT's RETURNING
             keys = [column.key for column in statement._returning]  # type: ignore[attr-defined]
         self.row: Any = namedtuple("Row", keys)  # type: ignore[misc]
+        self.quick_read = bool(statement.get_execution_options().get(_QUICK_READ))
         self._plans: dict[int, _DirectPlan] = {}
 
     async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
         connection = await session.connection()
         adapter = cast(Connection, connection.sync_connection).connection.dbapi_connection
-        if not isinstance(adapter, _LazyBeginConnection):
-            result = await connection.execute(self.statement, dict(params))
-            return [self.row._make(row) for row in result]
-        plan = self.plan(connection.dialect)
-        arguments = plan.bind(params)
-        async with adapter._execute_mutex:
-            try:
-                if adapter._transaction is None and not plan.plain_read:
-                    await adapter._start_transaction()
-                prepared, attributes = await adapter._prepare(plan.sql, 0)
-                records = await prepared.fetch(*arguments)
-            except Exception as error:
-                await _raise_as_sqlalchemy(connection, adapter, error, plan.sql, arguments)
-        return plan.rows(records, attributes)
+        if isinstance(adapter, _LazyBeginConnection):
+            plan = self.plan(connection.dialect)
+            arguments = plan.bind(params)
+            async with adapter._execute_mutex:
+                try:
+                    if adapter._transaction is None and not plan.plain_read:
+                        await adapter._start_transaction()
+                    prepared, attributes = await adapter._prepare(plan.sql, 0)
+                    records = await prepared.fetch(*arguments)
+                except Exception as error:
+                    await _raise_as_sqlalchemy(connection, adapter, error, plan.sql, arguments)
+            return plan.rows(records, [attribute.type.oid for attribute in attributes])
+        if self.quick_read and isinstance(adapter, _OneHopConnection):
+            plan = self.plan(connection.dialect)
+            arguments = plan.bind(params)
+            async with adapter._execute_mutex:  # not beside a trip to the driver's thread
+                try:
+                    description, records, _, _ = _run_whole(
+                        adapter._connection._conn, plan.sql, arguments, begin_first=False
+                    )
+                except Exception as error:
+                    await _raise_as_sqlalchemy(connection, adapter, error, plan.sql, arguments)
+            return plan.rows(records, [None] * len(description))
+        result = await connection.execute(self.statement, dict(params))
+        return [self.row._make(row) for row in result]
 
     def plan(self, dialect: Dialect) -> _DirectPlan:
         """The statement compiled for asyncpg under `dialect`, made at its first use."""

@@ -1,15 +1,26 @@
 """HotStatement: the statements every request runs give the rows, the transaction and
 the errors SQLAlchemy's own execution gives, on either database (on PostgreSQL they
-go straight to asyncpg)."""
+go straight to asyncpg, and SQLite's quick reads straight to sqlite3)."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import bindparam, exc, func, insert, literal, select, text
+from sqlalchemy import (
+    bindparam,
+    event,
+    exc,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 
-from core.db import Database, HotStatement
+from core.db import QUICK_READ, Database, HotStatement
 from core.models import ChatEntry, Expense, User
 from tests.conftest import clean_database
 
@@ -21,10 +32,13 @@ EXPENSES = HotStatement(
         Expense.description,
         Expense.created_at,
         literal(7).label("seven"),
+        (Expense.amount > 100).label("big"),
     )
     .where(Expense.user_id == bindparam("user_id"), Expense.amount >= bindparam("at_least"))
     .order_by(Expense.id)
 )
+# The same, marked as a quick read: on SQLite it goes straight to sqlite3.
+QUICK_EXPENSES = HotStatement(EXPENSES.statement.execution_options(**QUICK_READ))
 NEW_ENTRY = HotStatement(
     insert(ChatEntry)
     .values(
@@ -77,20 +91,55 @@ def _entry(user_id: int, chat_id: int = 5) -> dict[str, object]:
     }
 
 
-async def test_rows_are_the_ones_sqlalchemy_reads(database):
+@pytest.mark.parametrize("hot_statement", [EXPENSES, QUICK_EXPENSES], ids=["plain", "quick"])
+async def test_rows_are_the_ones_sqlalchemy_reads(database, hot_statement):
     user_id = await _user_with_expenses(database)
     params = {"user_id": user_id, "at_least": Decimal("1")}
     async with database.session() as session:
-        hot = await EXPENSES.rows(session, params)
-        plain = (await session.execute(EXPENSES.statement, params)).all()
+        hot = await hot_statement.rows(session, params)
+        plain = (await session.execute(hot_statement.statement, params)).all()
     assert [tuple(row) for row in hot] == [tuple(row) for row in plain]
     first, second = hot
     # Named, typed as the models say: exact money, aware UTC times, the literal's value.
     assert (first.amount, first.description, first.seven) == (Decimal("12.300"), "lunch", 7)
     assert str(second.amount) == "1000.000" and second.date == date(2026, 11, 2)
     assert first.created_at.tzinfo is not None and first.created_at.utcoffset().total_seconds() == 0
+    assert (first.big, second.big) == (False, True)
     async with database.session() as session:
-        assert await EXPENSES.one_or_none(session, {**params, "user_id": user_id + 1}) is None
+        assert await hot_statement.one_or_none(session, {**params, "user_id": user_id + 1}) is None
+
+
+async def test_a_quick_read_on_sqlite_skips_sqlalchemys_execution(database):
+    if not database.is_sqlite:
+        pytest.skip("on PostgreSQL every hot statement goes straight to asyncpg")
+    user_id = await _user_with_expenses(database)
+    executed: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        executed.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with database.session() as session:
+            assert len(await QUICK_EXPENSES.rows(session, {"user_id": user_id, "at_least": 0})) == 3
+            assert executed == []
+            assert len(await EXPENSES.rows(session, {"user_id": user_id, "at_least": 0})) == 3
+            assert len(executed) == 1
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", seen)
+
+
+async def test_a_failed_quick_read_is_sqlalchemys_error(database):
+    missing = HotStatement(
+        select(literal_column("x"))
+        .select_from(table("no_such_table"))
+        .execution_options(**QUICK_READ)
+    )
+    with pytest.raises(exc.DBAPIError):
+        async with database.session() as session:
+            await missing.rows(session, {})
+    async with database.session() as session:  # the pool still serves
+        assert (await session.execute(ENTRIES)).scalar() == 0
 
 
 async def test_a_write_is_part_of_the_unit_of_work(database):
@@ -122,7 +171,7 @@ async def test_a_violated_constraint_is_sqlalchemys_integrity_error(database):
 
 async def test_a_lost_connection_is_dropped_from_the_pool(database):
     if database.is_sqlite:
-        pytest.skip("SQLite runs hot statements through SQLAlchemy's own execution")
+        pytest.skip("no server to lose: SQLite is a file the process opens")
     user_id = await _user_with_expenses(database)
     params = {"user_id": user_id, "at_least": Decimal("0")}
     with pytest.raises(exc.DBAPIError) as raised:
