@@ -476,9 +476,10 @@ _GIVEN = object()  # a parameter whose value the call gives
 
 
 class _DirectPlan:
-    """A statement compiled once for asyncpg: its SQL, its parameters in order with
-    their bind processors, and its columns' result processors (the types' own, chosen
-    as SQLAlchemy chooses them: by the type the server says it sends)."""
+    """A statement compiled once for the driver (asyncpg; sqlite3 for quick reads): its
+    SQL, its parameters in order with their bind processors, and its columns' result
+    processors (the types' own, chosen as SQLAlchemy chooses them: by the type the
+    server says it sends)."""
 
     __slots__ = ("arguments", "columns", "dialect", "plain_read", "process", "row", "sql")
 
@@ -583,7 +584,7 @@ class HotStatement:
         return [self.row._make(row) for row in result]
 
     def plan(self, dialect: Dialect) -> _DirectPlan:
-        """The statement compiled for asyncpg under `dialect`, made at its first use."""
+        """The statement compiled for the driver under `dialect`, made at its first use."""
         plan = self._plans.get(id(dialect))
         if plan is None:
             plan = self._plans[id(dialect)] = _DirectPlan(self.statement, self.row, dialect)
