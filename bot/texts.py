@@ -54,6 +54,7 @@ NOTHING_TO_UNDO = "There is nothing to undo."
 UNDONE = "Undone: {what}."
 REFILED = "Moved to {category}."
 TOO_OLD_TO_CHANGE = "That entry can no longer be changed from here."
+NOT_SAVED = "Not saved: {reason}."  # a rule the entry breaks (no rate for its currency...)
 PHOTO_SAVED = "Receipt saved and attached to your {category} expense of {amount}."
 PHOTO_ASK_AMOUNT = "Receipt saved. What was it? Send the amount and what for, e.g.: dinner 45"
 PHOTO_TOO_LARGE = "That photo is too large for me to keep."

@@ -20,7 +20,7 @@ from bot.handlers import questions, recurring
 from bot.keyboards import after_entry, readings
 from bot.middlewares import require_user
 from core.documents import service as documents
-from core.exceptions import NotFound
+from core.exceptions import Invalid, NotFound
 from core.expenses.schemas import ExpenseCreate
 from core.incomes.schemas import IncomeCreate
 from core.language.parsing import (
@@ -160,6 +160,8 @@ async def save(
         )
     except NotFound:
         return message.answer(texts.TOO_OLD_TO_CHANGE)
+    except Invalid as error:
+        return message.answer(texts.NOT_SAVED.format(reason=error.message))
     recorded = revised.recorded
     data = await state.get_data()
     waiting = data.get(PHOTO_WAITING)
@@ -276,6 +278,9 @@ async def pick(query: CallbackQuery, session: AsyncSession, user: User, state: F
         )
     except NotFound:
         await query.answer(texts.TOO_OLD_TO_CHANGE)
+        return
+    except Invalid as error:
+        await query.answer(texts.NOT_SAVED.format(reason=error.message))
         return
     await session.commit()
     await forget_readings(state, int(message_id))

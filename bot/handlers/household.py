@@ -344,6 +344,9 @@ async def save(
     except NotFound:
         await message.reply(texts.TOO_OLD_TO_CHANGE)
         return
+    except Invalid as error:
+        await message.reply(texts.NOT_SAVED.format(reason=error.message))
+        return
     await session.commit()  # say "saved" only once it is
     if revised.outcome != "created":  # an edited message, or the same update again
         await message.reply(
@@ -470,6 +473,9 @@ async def pick(
         revised = await chats.record_for_message(session, user, chat, int(message_id), shared)
     except NotFound:
         await query.answer(texts.TOO_OLD_TO_CHANGE)
+        return
+    except Invalid as error:
+        await query.answer(texts.NOT_SAVED.format(reason=error.message))
         return
     await session.commit()
     await forget_readings(state, int(message_id))

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
@@ -18,6 +19,7 @@ from core.currencies.codes import CURRENCY_EXPONENTS, minor_unit
 from core.currencies.schemas import Conversion, RateOut
 from core.exceptions import BadGateway, Invalid
 from core.goals.repository import GoalRepository
+from core.households.repository import HouseholdRepository
 from core.models import Expense, Income, User
 from core.money import check_minor_units
 
@@ -150,6 +152,33 @@ async def price_entry(
         "base_amount": conversion.amount,
         "rate_date": conversion.rate_date,
     }
+
+
+async def check_shared_rates(session: AsyncSession, entries: Iterable[Mapping[str, Any]]) -> None:
+    """Each priced entry shared with a household converts into the household's currency
+    on its date, or Invalid naming `currency` (422): the household's summary, balances
+    and budgets count it in that currency, so it must never be left out of them."""
+    needed = {
+        (entry["household_id"], entry["currency"], entry["date"])
+        for entry in entries
+        if entry.get("household_id") is not None
+    }
+    if not needed:
+        return
+    households = {household_id for household_id, _, _ in needed}
+    currency_of = await HouseholdRepository(session).currencies(households)
+    for household_id, currency, day in sorted(needed):
+        target = currency_of.get(household_id, currency)  # gone: the caller answers 404
+        if currency == target:
+            continue
+        try:
+            await cross_rate(session, currency, target, day)
+        except Invalid:
+            raise Invalid(
+                f"no exchange rate between {currency} and the household's {target} "
+                f"on or before {day}",
+                field="currency",
+            ) from None
 
 
 async def rebase_user(session: AsyncSession, user: User, new_currency: str, today: date) -> None:

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.alerts import check_category
 from core.crud import OwnedService, Page, Paging
-from core.currencies.service import price_entry
+from core.currencies.service import check_shared_rates, price_entry
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
@@ -140,6 +140,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         split = values.pop("split", None)
         await check_household(session, user.id, data.household_id)
         values = await price_entry(session, user.currency, values)
+        await check_shared_rates(session, [values])
         if split:
             split = await checked_split(session, user, values.get("household_id"), split)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
@@ -172,6 +173,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             for entry in entries
         ]
         values = [await price_entry(session, user.currency, row) for row in values]
+        await check_shared_rates(session, values)
         ids = await ExpenseRepository(session).insert_many(user.id, values)
         if check_budgets:
             for category in dict.fromkeys(entry.category.lower() for entry in entries):
@@ -211,6 +213,9 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         # A changed amount, currency or date is priced again, at the (new) date's rate.
         stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
         values = await price_entry(session, user.currency, {**stored, **values})
+        await check_shared_rates(
+            session, [{**values, "household_id": values.get("household_id", obj.household_id)}]
+        )
         expense = await super()._apply(session, user, obj, values)
         if tags is not None:
             await TagRepository(session).replace("expense", expense.id, tags)

@@ -35,6 +35,12 @@ class HouseholdRepository:
         )
         await self.session.flush()
 
+    async def currencies(self, household_ids: set[int]) -> dict[int, str]:
+        query = select(Household.id, Household.currency).where(Household.id.in_(household_ids))
+        return {
+            household_id: currency for household_id, currency in await self.session.execute(query)
+        }
+
     async def get_for_member(self, user_id: int, household_id: int) -> Household | None:
         query = select(Household).where(
             Household.id == household_id, is_member(user_id, Household.id)

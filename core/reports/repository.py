@@ -48,7 +48,8 @@ class ReportRepository:
         self, viewer_id: int, household_id: int, start: date, end: date, currency: str
     ) -> list[Row[Any]]:
         """The household's shared spending over [start, end] in `currency` (each expense
-        at its date's rate), per (member, category): rows (user_id, category, total).
+        at its date's rate), per (member, category): rows (user_id, category, total,
+        unpriced), unpriced counting the entries that have no rate into `currency`.
         Nothing unless the viewer is a member."""
         return await self._household_totals(
             Expense, viewer_id, household_id, start, end, currency, by_member=True
@@ -56,11 +57,13 @@ class ReportRepository:
 
     async def household_income(
         self, viewer_id: int, household_id: int, start: date, end: date, currency: str
-    ) -> Decimal:
+    ) -> Row[Any]:
+        """The household's shared income over [start, end] in `currency`: one row
+        (total, unpriced); total is NULL when there is none."""
         rows = await self._household_totals(
             Income, viewer_id, household_id, start, end, currency, by_member=False
         )
-        return rows[0].total if rows and rows[0].total is not None else Decimal(0)
+        return rows[0]
 
     async def _household_totals(
         self,
@@ -88,14 +91,18 @@ class ReportRepository:
             where=shared,
         )
         total = func.sum(amount).label("total")
+        # SUM skips NULLs: an entry without a rate would vanish from the total unseen.
+        unpriced = (func.count() - func.count(amount)).label("unpriced")
         joined = and_(conversions.c.currency == model.currency, conversions.c.day == model.date)
         if not by_member:
-            query = select(total).select_from(model).join(conversions, joined).where(shared)
+            query = (
+                select(total, unpriced).select_from(model).join(conversions, joined).where(shared)
+            )
             return list((await self.session.execute(query)).all())
         assert model is Expense
         key = func.lower(Expense.category)
         grouped = (
-            select(Expense.user_id, func.min(Expense.category).label("category"), total)
+            select(Expense.user_id, func.min(Expense.category).label("category"), total, unpriced)
             .join(conversions, joined)
             .where(shared)
             .group_by(Expense.user_id, key)

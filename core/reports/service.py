@@ -1,12 +1,15 @@
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.exceptions import NotFound
+from core.currencies.service import ensure_rates_loaded
+from core.exceptions import Invalid, NotFound
 from core.households.repository import HouseholdRepository
 from core.households.service import get_household, member_ids
-from core.models import User
+from core.models import Household, User
 from core.periods import check_span, local_today, period_range
 from core.reports.repository import ReportRepository
 from core.reports.schemas import CategoryTotal, HouseholdSummary, MemberTotal, Summary, TagTotal
@@ -60,6 +63,40 @@ async def summary_of_user(
     return await summary(session, user, date_from, date_to), user.currency
 
 
+async def _household_totals(
+    session: AsyncSession, user: User, household: Household, start: date, end: date
+) -> tuple[list[Row[Any]], Decimal]:
+    """The shared spending rows and the income total in the household's currency.
+
+    An entry without a rate into it is a 422 naming `currency` (as in balances),
+    never a total that silently leaves it out.
+    """
+    repository = ReportRepository(session)
+
+    async def read() -> tuple[list[Row[Any]], Row[Any]]:
+        return (
+            await repository.household_spending(
+                user.id, household.id, start, end, household.currency
+            ),
+            await repository.household_income(
+                user.id, household.id, start, end, household.currency
+            ),
+        )
+
+    def unpriced(rows: list[Row[Any]], income: Row[Any]) -> bool:
+        return bool(income.unpriced or any(row.unpriced for row in rows))
+
+    rows, income = await read()
+    # A fresh install loads the shipped rates at first use: then read once more.
+    if unpriced(rows, income) and await ensure_rates_loaded(session):
+        rows, income = await read()
+    if unpriced(rows, income):
+        raise Invalid(
+            f"a shared entry has no exchange rate into {household.currency}", field="currency"
+        )
+    return rows, income.total if income.total is not None else Decimal(0)
+
+
 async def household_summary(
     session: AsyncSession,
     user: User,
@@ -71,10 +108,8 @@ async def household_summary(
     viewer's time), in the household's currency, with each member's spending."""
     household = await get_household(session, user.id, household_id)
     start, end = _span(user, date_from, date_to)
-    repository = ReportRepository(session)
     currency = household.currency
-    rows = await repository.household_spending(user.id, household.id, start, end, currency)
-    income = await repository.household_income(user.id, household.id, start, end, currency)
+    rows, income = await _household_totals(session, user, household, start, end)
     by_category: dict[str, tuple[str, Decimal]] = {}
     by_member: dict[int, Decimal] = {}
     for row in rows:

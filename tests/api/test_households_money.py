@@ -5,9 +5,9 @@ member once and one post for the group, from an expense and from the sweep."""
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from core.models import Expense, HouseholdChatPost, Notification, User
+from core.models import Expense, HouseholdChatPost, Income, Notification, User
 from core.periods import local_today
 from scheduler.jobs import run_job
 from tests.api.test_households import household_of_two, ids
@@ -233,3 +233,56 @@ async def test_a_personal_expense_pays_nothing_for_households(app, client, alice
         assert len(statements) == alone
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+async def test_a_shared_entry_that_cannot_be_priced_in_the_households_currency_is_refused(
+    client, alice, bob
+):
+    # XAF has no ECB rate: bob may keep his own books in it, but not share them in EUR.
+    assert (await client.patch("/api/auth/me/", headers=bob, json={"currency": "XAF"})).is_success
+    household_id = await household_of_two(client, alice, bob)
+    shared = {"household_id": household_id}
+    for path, body in (
+        ("/api/expenses/", {"category": "food", "amount": "500", **shared}),
+        ("/api/incomes/", {"source": "gift", "amount": "500", **shared}),
+    ):
+        refused = await client.post(path, headers=bob, json=body)
+        assert refused.status_code == 422, refused.text
+        assert "currency" in refused.text and "XAF" in refused.text and "EUR" in refused.text
+        own = await client.post(path, headers=bob, json={**body, "household_id": None})
+        assert own.status_code == 201  # his own entry needs no rate
+        moved = await client.patch(f"{path}{own.json()['id']}/", headers=bob, json=shared)
+        assert moved.status_code == 422 and "currency" in moved.text
+    await spend(client, alice, "7.00", **shared)  # in the household's own currency
+    for path in ("expenses", "incomes"):
+        listed = await client.get(f"/api/households/{household_id}/{path}/", headers=alice)
+        assert [e["currency"] for e in listed.json()] == (["EUR"] if path == "expenses" else [])
+    summary = await client.get(f"/api/households/{household_id}/summary/", headers=alice)
+    assert summary.status_code == 200 and money(summary.json()["total_expenses"]) == money(7)
+
+
+async def test_a_summary_over_an_entry_without_a_rate_names_the_currency_instead_of_failing(
+    app, client, alice, bob
+):
+    """Entries written around the API (a bulk load, an older version) may lack a rate
+    into the household's currency: the summary answers 422 as balances do, never a
+    500 and never a total that silently leaves them out."""
+    household_id = await household_of_two(client, alice, bob)
+    bob_id = await ids(client, bob)
+    today = local_today("UTC")
+    for model in (Expense, Income):
+        async with app.state.database.session() as session:
+            values = {"category": "food"} if model is Expense else {"source": "gift"}
+            session.add(
+                model(user_id=bob_id, household_id=household_id, amount=Decimal("500"),
+                      currency="XAF", date=today, **values)
+            )  # fmt: skip
+            await session.commit()
+        answer = await client.get(f"/api/households/{household_id}/summary/", headers=alice)
+        assert answer.status_code == 422, answer.text
+        assert "currency" in answer.text and "EUR" in answer.text
+        async with app.state.database.session() as session:
+            await session.execute(delete(model).where(model.currency == "XAF"))
+            await session.commit()
+    answer = await client.get(f"/api/households/{household_id}/summary/", headers=alice)
+    assert answer.status_code == 200

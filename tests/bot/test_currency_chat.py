@@ -76,3 +76,11 @@ async def test_budget_goals_save_and_report_use_the_base_currencys_decimals(bot_
         photo = (await telegram.wait_for("sendPhoto", chat_id=CHAT, count=before + 1))[-1]
         assert spent_line in photo.params["caption"]
         assert category_line in photo.params["caption"].splitlines()
+
+
+async def test_an_entry_in_a_currency_without_a_rate_is_answered_with_the_reason(bot_app, telegram):
+    client, _ = bot_app
+    alice = await linked_alice(client, telegram)
+    answer = await say(telegram, "lunch 2000 XAF")
+    assert answer.startswith("Not saved: no exchange rate for XAF on or before")
+    assert (await client.get("/api/expenses/", headers=alice)).json() == []

@@ -411,3 +411,23 @@ async def test_a_shared_budget_alert_reaches_the_group_and_each_member_once(bot_
         await asyncio.sleep(0.1)
     await asyncio.sleep(1.5)  # another delivery round sends nothing more
     assert [alerts(chat) for chat in chats] == [[alert]] * 3
+
+
+async def test_a_shared_entry_without_a_rate_into_the_households_currency_is_not_saved(
+    bot_app,  # noqa: F811
+    telegram,
+):
+    """ben keeps his books in XAF, which has no rate into the household's EUR: he is
+    told why his entry is not saved, instead of an apology, and nothing is written."""
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    ben = await link(client, telegram, BEN)
+    assert (await client.patch("/api/auth/me/", headers=ben, json={"currency": "XAF"})).is_success
+    await bound_household(telegram, app)
+    answer = await said(telegram, BEN, "groceries 300")
+    assert answer.startswith("Not saved: no exchange rate between XAF and the household's EUR")
+    assert await rows(app, select(Expense.id)) == []
+    today = local_today("UTC").isoformat()
+    assert await said(telegram, ANA, "coffee 4.50") == (
+        f"@ana: Expense saved: 4.50 EUR · coffee · {today} (shared)"
+    )
