@@ -11,6 +11,8 @@ from core.exceptions import Invalid
 # Every currency's minor units fit 3 decimals (KWD); the database holds 15 digits.
 MONEY_DIGITS = 15
 MONEY_DECIMALS = 3
+# What a stored amount stays under: an amount made by conversion is checked against it.
+MONEY_LIMIT = Decimal(10) ** (MONEY_DIGITS - MONEY_DECIMALS)
 
 
 def _as_json_number(value: Decimal) -> float:

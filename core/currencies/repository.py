@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Subquery,
     Table,
+    and_,
     bindparam,
     case,
     exists,
@@ -282,6 +283,46 @@ async def currency_without_rate(
     )
     missing = or_(conversions.c.from_rate.is_(None), conversions.c.to_rate.is_(None))
     return await session.scalar(select(conversions.c.currency).where(missing).limit(1))
+
+
+async def largest_converted(
+    session: AsyncSession,
+    *,
+    amount: Column[Any],
+    currency: Column[Any],
+    day: Column[Any],
+    base_currency: str,
+    where: ColumnElement[bool] | None = None,
+) -> Decimal:
+    """The largest `amount` of a table in `base_currency`, rounded as `convert_column`
+    will round it (before it runs, so an amount too large for the column is refused
+    rather than failing the UPDATE). The largest amount of each (currency, day) is
+    converted in Decimal; rows without a rate are left to `currency_without_rate`."""
+    conversions = conversion_table(
+        session.get_bind().dialect.name,
+        currency=currency,
+        day=day,
+        base_currency=base_currency,
+        where=where,
+    )
+    from_rate, to_rate = conversions.c.from_rate, conversions.c.to_rate
+    query = (
+        select(from_rate, to_rate, func.max(amount))  # amounts are positive
+        .select_from(amount.table)
+        .join(conversions, and_(currency == conversions.c.currency, day == conversions.c.day))
+        .where(from_rate.is_not(None), to_rate.is_not(None))
+        .group_by(conversions.c.currency, conversions.c.day, from_rate, to_rate)
+    )
+    if where is not None:
+        query = query.where(where)
+    unit = Decimal(1).scaleb(-CURRENCY_EXPONENTS[base_currency])
+    return max(
+        (
+            convert_amount(Decimal(largest), Decimal(str(from_)), Decimal(str(to)), unit)
+            for from_, to, largest in await session.execute(query)
+        ),
+        default=Decimal(0),
+    )
 
 
 async def _register_sqlite_conversion(

@@ -21,7 +21,7 @@ from core.exceptions import BadGateway, Invalid
 from core.goals.repository import GoalRepository
 from core.households.repository import HouseholdRepository
 from core.models import Expense, Income, User
-from core.money import check_minor_units
+from core.money import MONEY_LIMIT, check_minor_units
 
 log = logging.getLogger("finbot.rates")
 # Shown rates: 12 significant digits survive a JSON number (a double) exactly.
@@ -93,6 +93,25 @@ async def convert(
     return Conversion(amount=converted, currency=to_currency, rate_date=rate_date)
 
 
+async def convert_to_keep(
+    session: AsyncSession, amount: Decimal, from_currency: str, to_currency: str, on: date
+) -> Conversion:
+    """`convert` for an amount that will be stored, or counted as one: Invalid naming
+    `amount` (422) when it is too large to hold in `to_currency`."""
+    conversion = await convert(session, amount, from_currency, to_currency, on)
+    _check_fits(conversion.amount, to_currency, field="amount")
+    return conversion
+
+
+def _check_fits(converted: Decimal, currency: str, field: str) -> None:
+    if abs(converted) >= MONEY_LIMIT:
+        raise Invalid(
+            f"amount is too large: it comes to {converted} {currency}, "
+            f"and amounts stay under {MONEY_LIMIT:,}",
+            field=field,
+        )
+
+
 async def update_rates(session: AsyncSession, settings: Settings) -> int:
     """The `update-rates` job: store the days of FINBOT_RATES_URL not stored yet.
 
@@ -145,7 +164,7 @@ async def price_entry(
     check_minor_units(amount, currency)
     if currency == base_currency:
         return {**values, "currency": currency, "base_amount": amount, "rate_date": values["date"]}
-    conversion = await convert(session, amount, currency, base_currency, values["date"])
+    conversion = await convert_to_keep(session, amount, currency, base_currency, values["date"])
     return {
         **values,
         "currency": currency,
@@ -156,24 +175,27 @@ async def price_entry(
 
 async def check_shared_rates(session: AsyncSession, entries: Iterable[Mapping[str, Any]]) -> None:
     """Each priced entry shared with a household converts into the household's currency
-    on its date, or Invalid naming `currency` (422): the household's summary, balances
+    on its date, and fits there, or Invalid (422): the household's summary, balances
     and budgets count it in that currency, so it must never be left out of them."""
-    needed = {
-        (entry["household_id"], entry["currency"], entry["date"])
-        for entry in entries
-        if entry.get("household_id") is not None
-    }
+    # The largest amount of each (household, currency, day) stands for the others.
+    needed: dict[tuple[int, str, date], Decimal] = {}
+    for entry in entries:
+        if entry.get("household_id") is not None:
+            key = (entry["household_id"], entry["currency"], entry["date"])
+            needed[key] = max(needed.get(key, Decimal(0)), abs(entry["amount"]))
     if not needed:
         return
-    households = {household_id for household_id, _, _ in needed}
+    households = {household_id for household_id, *_ in needed}
     currency_of = await HouseholdRepository(session).currencies(households)
-    for household_id, currency, day in sorted(needed):
+    for (household_id, currency, day), amount in sorted(needed.items()):
         target = currency_of.get(household_id, currency)  # gone: the caller answers 404
         if currency == target:
             continue
         try:
-            await cross_rate(session, currency, target, day)
-        except Invalid:
+            await convert_to_keep(session, amount, currency, target, day)
+        except Invalid as error:
+            if error.field != "currency":  # too large in the household's currency
+                raise
             raise Invalid(
                 f"no exchange rate between {currency} and the household's {target} "
                 f"on or before {day}",
@@ -205,6 +227,15 @@ async def rebase_user(session: AsyncSession, user: User, new_currency: str, toda
                 f"no exchange rate between {missing} and {new_currency} for some entries",
                 field="currency",
             )
+        largest = await rates.largest_converted(
+            session,
+            amount=table.c.amount,
+            currency=table.c.currency,
+            day=table.c.date,
+            base_currency=new_currency,
+            where=mine,
+        )
+        _check_fits(largest, new_currency, field="currency")
     for table, mine in owned:
         await rates.convert_column(
             session,
@@ -228,6 +259,7 @@ async def rebase_user(session: AsyncSession, user: User, new_currency: str, toda
 
         def at_today(amount: Decimal, positive: bool) -> Decimal:
             converted = rates.convert_amount(amount, from_rate, to_rate, smallest)
+            _check_fits(converted, new_currency, field="currency")
             # A limit or target must stay above zero even when it rounds away.
             return max(converted, smallest) if positive else converted
 

@@ -18,11 +18,8 @@ from core.households.balance_repository import BalanceRepository
 from core.households.balance_schemas import BalancesOut, MemberBalanceOut, TransferOut
 from core.households.service import member_ids
 from core.models import Household, Settlement, User
-from core.money import MONEY_DECIMALS, MONEY_DIGITS
+from core.money import MONEY_LIMIT
 from core.periods import local_today
-
-# The largest amount the Money column holds (15 digits, 3 of them decimals).
-_MONEY_LIMIT = Decimal(10) ** (MONEY_DIGITS - MONEY_DECIMALS)
 
 
 async def household_balances(session: AsyncSession, household: Household) -> settle.Balances:
@@ -146,7 +143,7 @@ async def record_settlement(
     members = await member_ids(session, household.id)
     if by_user.id not in members:
         raise NotFound("household")
-    if amount >= _MONEY_LIMIT:
+    if amount >= MONEY_LIMIT:
         raise Invalid("amount is too large", field="amount")
     settle.check_settlement(
         settle.Settlement(from_user_id, to_user_id, amount), members, household.currency

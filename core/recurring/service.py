@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.alerts import check_budgets_on_days
 from core.crud import OwnedService
-from core.currencies.service import cross_rate, ensure_rates_loaded
+from core.currencies.service import convert_to_keep, ensure_rates_loaded
 from core.db import Database
 from core.exceptions import Invalid
 from core.jobs.repository import JobsRepository
@@ -134,9 +134,9 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
         entry.amount = data.amount
         entry.currency = data.currency or user.currency
         if entry.currency != user.currency:
-            # As an expense would be: a currency without a rate is refused now (422
-            # naming currency), not posted at par later.
-            await cross_rate(session, entry.currency, user.currency, today)
+            # As an expense would be: a currency without a rate, or an amount too large
+            # in the base, is refused now (422), not posted at par (or failing) later.
+            await convert_to_keep(session, entry.amount, entry.currency, user.currency, today)
         entry.description = data.description
         entry.rrule, entry.start, entry.end = rule, start, data.end
         entry.remind_days_before = data.remind_days_before or None

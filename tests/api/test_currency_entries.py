@@ -11,6 +11,8 @@ from sqlalchemy import select
 from core.currencies.ecb import DailyRate
 from core.currencies.service import ensure_rates_loaded
 from core.models import Expense
+from tests.api.test_households import household_of_two
+from tests.conftest import make_user
 from tests.core.rates_support import set_rates
 
 # Far from the shipped ECB history and from the other tests' days: these rates are
@@ -160,3 +162,74 @@ async def test_an_entry_without_currency_is_in_the_base_and_costs_no_rate(app, c
         Decimal("7.5"),
         SUNDAY.isoformat(),
     )
+
+
+def too_large(answer: httpx.Response, field: str) -> bool:
+    detail = answer.json().get("detail") if answer.status_code == 422 else None
+    return bool(detail) and detail[0]["field"] == field and "too large" in detail[0]["msg"]
+
+
+async def test_an_amount_too_large_once_converted_is_422_and_changes_nothing(
+    app, client, alice, bob
+):
+    """Amounts stay under 10^12 in every column; one in GBP can be over it in EUR
+    (0.8 GBP a euro on FRIDAY): a clear 422, never a database error."""
+    await seed(app)
+    entry = {"category": "x", "currency": "GBP", "date": str(FRIDAY)}
+    over = await client.post(
+        "/api/expenses/", json={**entry, "amount": "800000000000"}, headers=alice
+    )
+    assert too_large(over, "amount"), over.text
+    under = await client.post(
+        "/api/expenses/", json={**entry, "amount": "799999999999.99"}, headers=alice
+    )
+    assert under.status_code == 201 and exact(under)["base_amount"] == Decimal("999999999999.99")
+    edited = await client.patch(
+        f"/api/expenses/{under.json()['id']}/", json={"amount": "900000000000"}, headers=alice
+    )
+    assert too_large(edited, "amount"), edited.text
+    [kept] = (await client.get("/api/expenses/", headers=alice)).json()
+    assert Decimal(str(kept["amount"])) == Decimal("799999999999.99")
+    recurring = {"kind": "expense", "category": "rent", "amount": "900000000000",
+                 "currency": "GBP", "rrule": "FREQ=MONTHLY"}  # fmt: skip
+    answer = await client.post("/api/recurring/", json=recurring, headers=alice)
+    assert too_large(answer, "amount"), answer.text
+    assert (await client.get("/api/recurring/", headers=alice)).json() == []
+
+    # A new base re-expresses every entry (at its date's rate) and goal (at today's):
+    # one that would not fit refuses the change, naming currency, and nothing moves.
+    big = {"category": "x", "amount": "999999999999", "date": str(FRIDAY)}
+    assert (await client.post("/api/expenses/", json=big, headers=bob)).status_code == 201
+    rebased = await client.patch("/api/auth/me/", json={"currency": "USD"}, headers=bob)
+    assert too_large(rebased, "currency"), rebased.text
+    me = (await client.get("/api/auth/me/", headers=bob)).json()
+    [mine] = (await client.get("/api/expenses/", headers=bob)).json()
+    assert (me["currency"], Decimal(str(mine["base_amount"]))) == ("EUR", Decimal("999999999999"))
+    carol = await make_user(client, "carol")
+    goal = {"target_amount": "999999999999", "description": "moon", "deadline": "2040-01-01"}
+    assert (await client.post("/api/goals/", json=goal, headers=carol)).status_code == 201
+    rebased = await client.patch("/api/auth/me/", json={"currency": "IDR"}, headers=carol)
+    assert too_large(rebased, "currency"), rebased.text
+    [kept_goal] = (await client.get("/api/goals/", headers=carol)).json()
+    assert Decimal(str(kept_goal["target_amount"])) == Decimal("999999999999")
+
+
+async def test_a_shared_entry_too_large_in_the_households_currency_is_refused(
+    app, client, alice, bob
+):
+    await seed(app)
+    household_id = await household_of_two(client, alice, bob)  # alice's: in EUR
+    assert (await client.patch("/api/auth/me/", json={"currency": "GBP"}, headers=bob)).is_success
+    entry = {"category": "x", "amount": "900000000000", "date": str(FRIDAY)}  # bob's GBP
+    shared = await client.post(
+        "/api/expenses/", json={**entry, "household_id": household_id}, headers=bob
+    )
+    assert too_large(shared, "amount"), shared.text
+    own = await client.post("/api/expenses/", json=entry, headers=bob)
+    assert own.status_code == 201  # fits in his own GBP
+    moved = await client.patch(
+        f"/api/expenses/{own.json()['id']}/", json={"household_id": household_id}, headers=bob
+    )
+    assert too_large(moved, "amount"), moved.text
+    listed = await client.get(f"/api/households/{household_id}/expenses/", headers=alice)
+    assert listed.json() == []
