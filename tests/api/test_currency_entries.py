@@ -165,8 +165,10 @@ async def test_an_entry_without_currency_is_in_the_base_and_costs_no_rate(app, c
 
 
 def too_large(answer: httpx.Response, field: str) -> bool:
-    detail = answer.json().get("detail") if answer.status_code == 422 else None
-    return bool(detail) and detail[0]["field"] == field and "too large" in detail[0]["msg"]
+    if answer.status_code != 422:
+        return False
+    [problem] = answer.json()["detail"]
+    return bool(problem["field"] == field and "too large" in problem["msg"])
 
 
 async def test_an_amount_too_large_once_converted_is_422_and_changes_nothing(
