@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Date,
     Row,
     Table,
@@ -22,9 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedRepository, insert_for
-from core.currencies.repository import convert_column, currency_without_rate
+from core.currencies.repository import convert_column, converted, currency_without_rate
 from core.models import Budget, Expense, Income, RecurringEntry, RecurringPosting, User
-from core.models.base import utcnow
+from core.models.base import THOUSANDTH, utcnow
+from core.money import MONEY_LIMIT
 
 # What planning needs, no more: decoding 100,000 amounts costs more than the calendar.
 _DUE_COLUMNS = (
@@ -170,6 +172,13 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                 ):
                     log.warning("no rate for %s: recurring entries stay at par", missing)
                     where = and_(where, table.c.currency != missing)
+                # Checked when the entry was made, at that day's rate: a rate moved since
+                # may take it past what an amount holds.
+                if too_large := await self._too_large_in(table, base, columns, where):
+                    log.warning(
+                        "%d recurring entries too large in %s stay at par", len(too_large), base
+                    )
+                    where = and_(where, table.c.id.not_in(too_large))
                 await convert_column(
                     self.session,
                     table,
@@ -180,6 +189,25 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                     base_currency=base,
                     where=where,
                 )
+
+    async def _too_large_in(
+        self, table: Table, base: str, columns: dict[str, Any], where: ColumnElement[bool]
+    ) -> list[int]:
+        """The ids of the rows under `where` whose amount in `base` would not fit."""
+        conversions, amount = await converted(
+            self.session, amount=table.c.amount, to_currency=base, where=where, **columns
+        )
+        # The largest amount that fits, in the column's own type (the limit itself does not).
+        largest = literal(MONEY_LIMIT - THOUSANDTH, table.c.base_amount.type)
+        query = (
+            select(table.c.id)
+            .join(
+                conversions,
+                and_(conversions.c.currency == table.c.currency, conversions.c.day == table.c.date),
+            )
+            .where(where, amount > largest)  # amounts are positive
+        )
+        return list((await self.session.execute(query)).scalars())
 
     async def insert_entries(
         self, expenses: list[dict[str, Any]], incomes: list[dict[str, Any]]

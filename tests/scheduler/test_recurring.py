@@ -410,3 +410,24 @@ async def test_batches_post_each_occurrence_and_reminder_once(db, batch):
     assert await post_due(db, now, batch) == 0
     assert len(await expense_dates(db)) == (5 + 1) * len(users)
     assert len(await notes(db, "bill")) == len(users)  # February's: January's was missed
+
+
+async def test_a_posting_too_large_at_its_days_rate_stays_at_par_and_the_rest_post(db, caplog):
+    """Checked when made, at that day's rate; a rate moved since can take an amount past
+    what the column holds. That one entry stays at par, logged; the job goes on for all."""
+    day = date(2033, 2, 4)
+    async with db.session() as session:
+        await ensure_rates_loaded(session)
+    await set_rates(db, [DailyRate("GBP", day, Decimal("0.7"))])  # 0.8e12 GBP: 1.14e12 EUR
+    ana, bo = await add_user(db, "ana"), await add_user(db, "bo")
+    once = {"rrule": "FREQ=DAILY", "start": day, "end": day}
+    await add_entry(db, ana, amount="800000000000", currency="GBP", **once)
+    await add_entry(db, bo, amount="70", currency="GBP", **once)
+    assert await post(db, "2033-02-04T12:00:00+00:00") == 2
+    async with db.session() as session:
+        query = select(Expense.user_id, Expense.base_amount, Expense.rate_date).order_by(
+            Expense.user_id
+        )
+        posted = [tuple(row) for row in await session.execute(query)]
+    assert posted == [(ana, Decimal("800000000000"), day), (bo, Decimal("100.00"), day)]
+    assert "1 recurring entries too large in EUR stay at par" in caplog.text
