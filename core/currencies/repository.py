@@ -168,13 +168,7 @@ async def convert_column(
     Returns the number of rows updated; callers check `currency_without_rate` first.
     """
     exponent = CURRENCY_EXPONENTS[base_currency]
-    conversions = conversion_table(
-        session.get_bind().dialect.name,
-        currency=currency,
-        day=day,
-        base_currency=base_currency,
-        where=where,
-    )
+    conversions = _conversions_in(session, currency, day, base_currency, where)
     from_rate, to_rate = conversions.c.from_rate, conversions.c.to_rate
     if session.get_bind().dialect.name == "sqlite":
         await _register_sqlite_conversion(session, amount, base, exponent)
@@ -227,6 +221,23 @@ async def converted(
     return conversions, type_coerce(value, amount.type)
 
 
+def _conversions_in(
+    session: AsyncSession,
+    currency: Column[Any],
+    day: Column[Any],
+    base_currency: str,
+    where: ColumnElement[bool] | None,
+) -> Subquery:
+    """`conversion_table` for the session's database."""
+    return conversion_table(
+        session.get_bind().dialect.name,
+        currency=currency,
+        day=day,
+        base_currency=base_currency,
+        where=where,
+    )
+
+
 def conversion_table(
     dialect: str,
     *,
@@ -274,13 +285,7 @@ async def currency_without_rate(
     where: ColumnElement[bool] | None = None,
 ) -> str | None:
     """A currency in `table` that has no rate on or before its row's day, if any."""
-    conversions = conversion_table(
-        session.get_bind().dialect.name,
-        currency=currency,
-        day=day,
-        base_currency=base_currency,
-        where=where,
-    )
+    conversions = _conversions_in(session, currency, day, base_currency, where)
     missing = or_(conversions.c.from_rate.is_(None), conversions.c.to_rate.is_(None))
     return await session.scalar(select(conversions.c.currency).where(missing).limit(1))
 
@@ -298,13 +303,7 @@ async def largest_converted(
     will round it (before it runs, so an amount too large for the column is refused
     rather than failing the UPDATE). The largest amount of each (currency, day) is
     converted in Decimal; rows without a rate are left to `currency_without_rate`."""
-    conversions = conversion_table(
-        session.get_bind().dialect.name,
-        currency=currency,
-        day=day,
-        base_currency=base_currency,
-        where=where,
-    )
+    conversions = _conversions_in(session, currency, day, base_currency, where)
     from_rate, to_rate = conversions.c.from_rate, conversions.c.to_rate
     query = (
         select(from_rate, to_rate, func.max(amount))  # amounts are positive

@@ -213,40 +213,36 @@ async def rebase_user(session: AsyncSession, user: User, new_currency: str, toda
     if new_currency == user.currency:
         return
     await ensure_rates_loaded(session)
-    owned = [(_table(model), model.user_id == user.id) for model in (Expense, Income)]
-    for table, mine in owned:
-        missing = await rates.currency_without_rate(
-            session,
-            currency=table.c.currency,
-            day=table.c.date,
-            base_currency=new_currency,
-            where=mine,
+    # Each table's entries of this user, their currency and day, into the new base.
+    owned: list[tuple[Table, dict[str, Any]]] = [
+        (
+            table,
+            {
+                "currency": table.c.currency,
+                "day": table.c.date,
+                "base_currency": new_currency,
+                "where": table.c.user_id == user.id,
+            },
         )
+        for table in (_table(Expense), _table(Income))
+    ]
+    for table, entries in owned:
+        missing = await rates.currency_without_rate(session, **entries)
         if missing is not None:
             raise Invalid(
                 f"no exchange rate between {missing} and {new_currency} for some entries",
                 field="currency",
             )
-        largest = await rates.largest_converted(
-            session,
-            amount=table.c.amount,
-            currency=table.c.currency,
-            day=table.c.date,
-            base_currency=new_currency,
-            where=mine,
-        )
+        largest = await rates.largest_converted(session, amount=table.c.amount, **entries)
         _check_fits(largest, new_currency, field="currency")
-    for table, mine in owned:
+    for table, entries in owned:
         await rates.convert_column(
             session,
             table,
             amount=table.c.amount,
-            currency=table.c.currency,
-            day=table.c.date,
             base=table.c.base_amount,
             rate_date=table.c.rate_date,
-            base_currency=new_currency,
-            where=mine,
+            **entries,
         )
     # A household budget's limit is in the household's currency, which stays.
     budgets = [
