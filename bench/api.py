@@ -143,6 +143,7 @@ def run_backend(
         p50 = median([percentile(lat, 0.50) for _, lat in measured]) * 1000
         p99 = median([percentile(lat, 0.99) for _, lat in measured]) * 1000
         print(f"{label:10} {name:8} {rate:8.0f} req/s   p50 {p50:6.1f} ms   p99 {p99:6.1f} ms")
+        print(f"{label:10} {name:8} rounds: " + " ".join(f"{r:.0f}" for r, _ in measured))
     for baseline in ("bare", "bare-sql"):
         # Paired: each round's ratio of runs made back to back, then their median. The
         # machine's speed drifts by a quarter within a minute; a round shares its drift.
