@@ -36,7 +36,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.currencies.ecb import DailyRate
+from core.models.base import THOUSANDTH
 from core.models.rates import ExactRate, Rate
+from core.money import MONEY_LIMIT
 
 EURO = "EUR"
 # Rows per executemany: bounds the memory of one batch of parameters.
@@ -290,38 +292,34 @@ async def currency_without_rate(
     return await session.scalar(select(conversions.c.currency).where(missing).limit(1))
 
 
-async def largest_converted(
+async def ids_too_large(
     session: AsyncSession,
+    table: Table,
     *,
     amount: Column[Any],
     currency: Column[Any],
     day: Column[Any],
     base_currency: str,
     where: ColumnElement[bool] | None = None,
-) -> Decimal:
-    """The largest `amount` of a table in `base_currency`, rounded as `convert_column`
-    will round it (before it runs, so an amount too large for the column is refused
-    rather than failing the UPDATE). The largest amount of each (currency, day) is
-    converted in Decimal; rows without a rate are left to `currency_without_rate`."""
-    conversions = _conversions_in(session, currency, day, base_currency, where)
-    from_rate, to_rate = conversions.c.from_rate, conversions.c.to_rate
+    limit: int | None = None,
+) -> list[int]:
+    """The ids of the rows under `where` whose `amount` in `base_currency`, rounded as
+    `convert_column` rounds it, would not fit the column: asked before that UPDATE,
+    which would fail on them. Rows without a rate are left to `currency_without_rate`."""
+    conversions, value = await converted(
+        session, amount=amount, currency=currency, day=day, to_currency=base_currency, where=where
+    )
+    # The largest amount that fits, in the column's own type (the limit itself does not).
+    largest = literal(MONEY_LIMIT - THOUSANDTH, amount.type)
     query = (
-        select(from_rate, to_rate, func.max(amount))  # amounts are positive
-        .select_from(amount.table)
-        .join(conversions, and_(currency == conversions.c.currency, day == conversions.c.day))
-        .where(from_rate.is_not(None), to_rate.is_not(None))
-        .group_by(conversions.c.currency, conversions.c.day, from_rate, to_rate)
+        select(table.c.id)
+        .join(conversions, and_(conversions.c.currency == currency, conversions.c.day == day))
+        .where(value > largest)  # amounts are positive
+        .limit(limit)
     )
     if where is not None:
         query = query.where(where)
-    unit = Decimal(1).scaleb(-CURRENCY_EXPONENTS[base_currency])
-    return max(
-        (
-            convert_amount(Decimal(largest), Decimal(str(from_)), Decimal(str(to)), unit)
-            for from_, to, largest in await session.execute(query)
-        ),
-        default=Decimal(0),
-    )
+    return list((await session.execute(query)).scalars())
 
 
 async def _register_sqlite_conversion(

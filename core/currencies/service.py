@@ -2,10 +2,10 @@
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import Table
@@ -24,6 +24,7 @@ from core.models import Expense, Income, User
 from core.money import MONEY_LIMIT, check_minor_units
 
 log = logging.getLogger("finbot.rates")
+T = TypeVar("T")
 # Shown rates: 12 significant digits survive a JSON number (a double) exactly.
 RATE_DIGITS = 12
 FETCH_TIMEOUT_SECONDS = 60
@@ -112,6 +113,23 @@ def _check_fits(converted: Decimal, currency: str, field: str) -> None:
         )
 
 
+async def read_priced(
+    session: AsyncSession,
+    read: Callable[[], Awaitable[T]],
+    unpriced: Callable[[T], bool],
+    currency: str,
+) -> T:
+    """What `read` returns with every shared entry in it priced in `currency`: read once
+    more after loading the shipped rates (a fresh install's first use); an entry still
+    without a rate is Invalid naming `currency` (422), never a total that leaves it out."""
+    result = await read()
+    if unpriced(result) and await ensure_rates_loaded(session):
+        result = await read()
+    if unpriced(result):
+        raise Invalid(f"a shared entry has no exchange rate into {currency}", field="currency")
+    return result
+
+
 async def update_rates(session: AsyncSession, settings: Settings) -> int:
     """The `update-rates` job: store the days of FINBOT_RATES_URL not stored yet.
 
@@ -151,14 +169,32 @@ async def _fetch(url: str) -> bytes:
         raise BadGateway(f"cannot fetch the rates feed ({type(error).__name__})") from None
 
 
+async def price_entries(
+    session: AsyncSession, base_currency: str, entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each entry's values with `currency` (default the base), `base_amount` and
+    `rate_date`; an entry shared with a household must also convert into the
+    household's currency and fit there (`_check_shared`), all before anything is written.
+
+    `values` hold `amount` and `date` (and `household_id` when shared). An entry in the
+    base currency needs no rate (and no query): its base amount is its amount, on its
+    own date.
+    """
+    priced = [await _price(session, base_currency, values) for values in entries]
+    await _check_shared(session, priced)
+    return priced
+
+
 async def price_entry(
     session: AsyncSession, base_currency: str, values: dict[str, Any]
 ) -> dict[str, Any]:
-    """An entry's values with `currency` (default the base), `base_amount` and `rate_date`.
+    """`price_entries` of one entry."""
+    return (await price_entries(session, base_currency, [values]))[0]
 
-    `values` holds `amount` and `date`. An entry in the base currency needs no
-    rate (and no query): its base amount is its amount, on its own date.
-    """
+
+async def _price(
+    session: AsyncSession, base_currency: str, values: dict[str, Any]
+) -> dict[str, Any]:
     currency = values.get("currency") or base_currency
     amount: Decimal = values["amount"]
     check_minor_units(amount, currency)
@@ -173,7 +209,7 @@ async def price_entry(
     }
 
 
-async def check_shared_rates(session: AsyncSession, entries: Iterable[Mapping[str, Any]]) -> None:
+async def _check_shared(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
     """Each priced entry shared with a household converts into the household's currency
     on its date, and fits there, or Invalid (422): the household's summary, balances
     and budgets count it in that currency, so it must never be left out of them."""
@@ -233,8 +269,11 @@ async def rebase_user(session: AsyncSession, user: User, new_currency: str, toda
                 f"no exchange rate between {missing} and {new_currency} for some entries",
                 field="currency",
             )
-        largest = await rates.largest_converted(session, amount=table.c.amount, **entries)
-        _check_fits(largest, new_currency, field="currency")
+        if await rates.ids_too_large(session, table, amount=table.c.amount, **entries, limit=1):
+            raise Invalid(
+                f"amount is too large: an entry would pass {MONEY_LIMIT:,} {new_currency}",
+                field="currency",
+            )
     for table, entries in owned:
         await rates.convert_column(
             session,

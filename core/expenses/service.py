@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.budgets.alerts import check_category
 from core.crud import OwnedService, Page, Paging
-from core.currencies.service import check_shared_rates, price_entry
+from core.currencies.service import price_entries, price_entry
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
@@ -140,7 +140,6 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         split = values.pop("split", None)
         await check_household(session, user.id, data.household_id)
         values = await price_entry(session, user.currency, values)
-        await check_shared_rates(session, [values])
         if split:
             split = await checked_split(session, user, values.get("household_id"), split)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
@@ -172,8 +171,7 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags", "split"})}
             for entry in entries
         ]
-        values = [await price_entry(session, user.currency, row) for row in values]
-        await check_shared_rates(session, values)
+        values = await price_entries(session, user.currency, values)
         ids = await ExpenseRepository(session).insert_many(user.id, values)
         if check_budgets:
             for category in dict.fromkeys(entry.category.lower() for entry in entries):
@@ -211,11 +209,14 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             # household was deleted): the expense is split equally in its new one.
             split = {}
         # A changed amount, currency or date is priced again, at the (new) date's rate.
-        stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
+        # Its household too: a shared entry is checked in the household's currency.
+        stored = {
+            "amount": obj.amount,
+            "currency": obj.currency,
+            "date": obj.date,
+            "household_id": obj.household_id,
+        }
         values = await price_entry(session, user.currency, {**stored, **values})
-        await check_shared_rates(
-            session, [{**values, "household_id": values.get("household_id", obj.household_id)}]
-        )
         expense = await super()._apply(session, user, obj, values)
         if tags is not None:
             await TagRepository(session).replace("expense", expense.id, tags)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import Page, Paging
 from core.currencies.codes import CURRENCY_EXPONENTS
-from core.currencies.service import ensure_rates_loaded
+from core.currencies.service import read_priced
 from core.exceptions import Invalid, NotFound
 from core.households import settle
 from core.households.balance_repository import BalanceRepository
@@ -65,13 +65,12 @@ async def _balances(
 ) -> tuple[settle.Balances, set[int]]:
     """The balances, and who of them is a member now."""
     repository = BalanceRepository(session)
-    totals = await repository.totals(household.id, household.currency)
-    if totals.unpriced and await ensure_rates_loaded(session):
-        totals = await repository.totals(household.id, household.currency)
-    if totals.unpriced:
-        raise Invalid(
-            f"a shared expense has no exchange rate into {household.currency}", field="currency"
-        )
+    totals = await read_priced(
+        session,
+        lambda: repository.totals(household.id, household.currency),
+        lambda totals: bool(totals.unpriced),
+        household.currency,
+    )
     exponent = CURRENCY_EXPONENTS[household.currency]
     balances = {
         person.user_id: person.paid - person.share + person.settled_out - person.settled_in

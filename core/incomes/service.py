@@ -4,7 +4,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedService
-from core.currencies.service import check_shared_rates, price_entry
+from core.currencies.service import price_entries, price_entry
 from core.households.service import check_household
 from core.incomes.repository import IncomeRepository
 from core.incomes.schemas import IncomeCreate, IncomeOut
@@ -38,7 +38,6 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
         tags = values.pop("tags", None)  # kept in a table of their own
         await check_household(session, user.id, data.household_id)
         values = await price_entry(session, user.currency, values)
-        await check_shared_rates(session, [values])
         income = Income(user_id=user.id, **values)
         await IncomeRepository(session).add(income)
         if tags:
@@ -52,11 +51,14 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
         if values.get("household_id") != obj.household_id:  # moved: to one of the caller's?
             await check_household(session, user.id, values.get("household_id"))
         # A changed amount, currency or date is priced again, at the (new) date's rate.
-        stored = {"amount": obj.amount, "currency": obj.currency, "date": obj.date}
+        # Its household too: a shared entry is checked in the household's currency.
+        stored = {
+            "amount": obj.amount,
+            "currency": obj.currency,
+            "date": obj.date,
+            "household_id": obj.household_id,
+        }
         values = await price_entry(session, user.currency, {**stored, **values})
-        await check_shared_rates(
-            session, [{**values, "household_id": values.get("household_id", obj.household_id)}]
-        )
         income = await super()._apply(session, user, obj, values)
         if tags is not None:
             await TagRepository(session).replace("income", income.id, tags)
@@ -81,8 +83,7 @@ class IncomeService(OwnedService[Income, IncomeCreate]):
             {**defaults, **entry.model_dump(exclude_none=True, exclude={"tags"})}
             for entry in entries
         ]
-        values = [await price_entry(session, user.currency, row) for row in values]
-        await check_shared_rates(session, values)
+        values = await price_entries(session, user.currency, values)
         return await IncomeRepository(session).insert_many(user.id, values)
 
 

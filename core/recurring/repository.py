@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
     Date,
     Row,
     Table,
@@ -23,10 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedRepository, insert_for
-from core.currencies.repository import convert_column, converted, currency_without_rate
+from core.currencies.repository import convert_column, currency_without_rate, ids_too_large
 from core.models import Budget, Expense, Income, RecurringEntry, RecurringPosting, User
-from core.models.base import THOUSANDTH, utcnow
-from core.money import MONEY_LIMIT
+from core.models.base import utcnow
 
 # What planning needs, no more: decoding 100,000 amounts costs more than the calendar.
 _DUE_COLUMNS = (
@@ -166,7 +164,7 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                     table.c.created_at == created_at,
                     table.c.currency != base,
                 )
-                columns = {"currency": table.c.currency, "day": table.c.date}
+                columns: dict[str, Any] = {"currency": table.c.currency, "day": table.c.date}
                 while missing := await currency_without_rate(
                     self.session, **columns, base_currency=base, where=where
                 ):
@@ -174,7 +172,14 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                     where = and_(where, table.c.currency != missing)
                 # Checked when the entry was made, at that day's rate: a rate moved since
                 # may take it past what an amount holds.
-                if too_large := await self._too_large_in(table, base, columns, where):
+                if too_large := await ids_too_large(
+                    self.session,
+                    table,
+                    amount=table.c.amount,
+                    base_currency=base,
+                    where=where,
+                    **columns,
+                ):
                     log.warning(
                         "%d recurring entries too large in %s stay at par", len(too_large), base
                     )
@@ -189,25 +194,6 @@ class RecurringRepository(OwnedRepository[RecurringEntry]):
                     base_currency=base,
                     where=where,
                 )
-
-    async def _too_large_in(
-        self, table: Table, base: str, columns: dict[str, Any], where: ColumnElement[bool]
-    ) -> list[int]:
-        """The ids of the rows under `where` whose amount in `base` would not fit."""
-        conversions, amount = await converted(
-            self.session, amount=table.c.amount, to_currency=base, where=where, **columns
-        )
-        # The largest amount that fits, in the column's own type (the limit itself does not).
-        largest = literal(MONEY_LIMIT - THOUSANDTH, table.c.base_amount.type)
-        query = (
-            select(table.c.id)
-            .join(
-                conversions,
-                and_(conversions.c.currency == table.c.currency, conversions.c.day == table.c.date),
-            )
-            .where(where, amount > largest)  # amounts are positive
-        )
-        return list((await self.session.execute(query)).scalars())
 
     async def insert_entries(
         self, expenses: list[dict[str, Any]], incomes: list[dict[str, Any]]

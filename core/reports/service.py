@@ -5,8 +5,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.currencies.service import ensure_rates_loaded
-from core.exceptions import Invalid, NotFound
+from core.currencies.service import read_priced
+from core.exceptions import NotFound
 from core.households.repository import HouseholdRepository
 from core.households.service import get_household, member_ids
 from core.models import Household, User
@@ -66,34 +66,23 @@ async def summary_of_user(
 async def _household_totals(
     session: AsyncSession, user: User, household: Household, start: date, end: date
 ) -> tuple[list[Row[Any]], Decimal]:
-    """The shared spending rows and the income total in the household's currency.
-
-    An entry without a rate into it is a 422 naming `currency` (as in balances),
-    never a total that silently leaves it out.
-    """
+    """The shared spending rows and the income total, every entry in the household's
+    currency (else a 422 naming `currency`, as in balances)."""
     repository = ReportRepository(session)
 
     async def read() -> tuple[list[Row[Any]], Row[Any]]:
+        args = (user.id, household.id, start, end, household.currency)
         return (
-            await repository.household_spending(
-                user.id, household.id, start, end, household.currency
-            ),
-            await repository.household_income(
-                user.id, household.id, start, end, household.currency
-            ),
+            await repository.household_spending(*args),
+            await repository.household_income(*args),
         )
 
-    def unpriced(rows: list[Row[Any]], income: Row[Any]) -> bool:
-        return bool(income.unpriced or any(row.unpriced for row in rows))
-
-    rows, income = await read()
-    # A fresh install loads the shipped rates at first use: then read once more.
-    if unpriced(rows, income) and await ensure_rates_loaded(session):
-        rows, income = await read()
-    if unpriced(rows, income):
-        raise Invalid(
-            f"a shared entry has no exchange rate into {household.currency}", field="currency"
-        )
+    rows, income = await read_priced(
+        session,
+        read,
+        lambda read: bool(read[1].unpriced or any(row.unpriced for row in read[0])),
+        household.currency,
+    )
     return rows, income.total if income.total is not None else Decimal(0)
 
 
