@@ -18,7 +18,7 @@ import json
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import fastapi.routing
 from fastapi import params
@@ -27,6 +27,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from pydantic import AliasChoices, BaseModel
 from pydantic_core import PydanticUndefined
 from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
@@ -48,7 +49,10 @@ class _Step:
     key: tuple[Any, str]
     use_cache: bool
     subs: tuple["_Step", ...]
-    params: tuple[tuple[str, list[Any]], ...]  # (the request's part, its fields)
+    # (the request's part, its fields); a query field that may go by its default when
+    # absent comes with the keys that could carry it and that default.
+    params: tuple[tuple[str, list[Any]], ...]
+    absent: dict[str, tuple[frozenset[str], Any]]
     body: list[Any]
     request_name: str | None
 
@@ -92,9 +96,43 @@ def _step(dependant: Dependant) -> _Step:
         use_cache=dependant.use_cache,
         subs=tuple(_step(sub) for sub in dependant.dependencies),
         params=tuple((part, fields) for part, fields in parts if fields),
+        absent=dict(filter(None, (_plain_default(field) for field in dependant.query_params))),
         body=list(dependant.body_params),
         request_name=dependant.request_param_name or dependant.http_connection_param_name,
     )
+
+
+_PLAIN = (type(None), bool, int, float, str)
+
+
+def _holds_model(annotation: Any) -> bool:
+    if inspect.isclass(annotation) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(inner) for inner in get_args(annotation))
+
+
+def _plain_default(field: Any) -> tuple[str, tuple[frozenset[str], Any]] | None:
+    """A query field that, absent, FastAPI's solving sets to its default as it is (a
+    copy of an immutable value, not validated): its name, every key that could carry
+    it, and that default. None where the solving must run (a model of params, a
+    required field, a default to validate or copy)."""
+    info = field.field_info
+    choices = info.validation_alias
+    keys = {field.name, field.alias, info.alias}
+    if isinstance(choices, AliasChoices) and all(isinstance(c, str) for c in choices.choices):
+        keys.update(choices.choices)
+    elif isinstance(choices, str):
+        keys.add(choices)
+    elif choices is not None:
+        return None
+    if (
+        info.is_required()
+        or info.validate_default
+        or type(field.default) not in _PLAIN
+        or _holds_model(info.annotation)
+    ):
+        return None
+    return field.name, (frozenset(k for k in keys if isinstance(k, str)), field.default)
 
 
 def _received(request: Request, part: str) -> Any:
@@ -136,7 +174,20 @@ class _Plan:
                 values[sub.name] = solved
             cache.setdefault(sub.key, solved)
         for part, fields in step.params:
-            found, wrong = request_params_to_args(fields, _received(request, part))
+            received = _received(request, part)
+            if part == "query" and step.absent:
+                # Field by field, in order: FastAPI's solving costs tens of microseconds
+                # a field, and most of a list's filters are not given.
+                for field in fields:
+                    keys, default = step.absent.get(field.name, (None, None))
+                    if keys is not None and keys.isdisjoint(received):
+                        values[field.name] = default
+                        continue
+                    found, wrong = request_params_to_args([field], received)
+                    values.update(found)
+                    errors += wrong
+                continue
+            found, wrong = request_params_to_args(fields, received)
             values.update(found)
             errors += wrong
         if step.body:

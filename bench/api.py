@@ -76,6 +76,14 @@ def finbot_headers(url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def analyze(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
 def run_backend(
     label: str, finbot_url: str, bare_url: str, workdir: Path, args: argparse.Namespace
 ) -> None:
@@ -126,6 +134,13 @@ def run_backend(
             results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name in runs}
             loaded = PeakRss(finbot.pid)
             for _ in range(args.repeats):
+                if bare_url.startswith("postgresql"):
+                    # What autovacuum's analyse would have done as the table grew (this
+                    # machine's server runs with it off). Without it each connection keeps
+                    # the plan it made at its first request: on the empty table, a sort of
+                    # all the user's rows; the bare app, started a round later, has a better
+                    # one. Analysed, every connection replans on the same statistics.
+                    asyncio.run(analyze(bare_url))
                 # Interleaved, so that drift (the table growing) hits all alike.
                 for name, run in runs.items():
                     if name == "finbot":

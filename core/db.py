@@ -529,6 +529,23 @@ class _DirectPlan:
         ]
 
 
+_HELD = "finbot.held_connection"  # session.info key
+
+
+async def _held_connection(session: AsyncSession) -> tuple[AsyncConnection, Any]:
+    """The session's connection and its driver adapter. Asked of the session once per
+    transaction: each ask is a trip through a greenlet (a request's second statement
+    paid as much for it as for its own binding)."""
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get(_HELD)
+    if held is not None and transaction is not None and held[0] is transaction:
+        return held[1], held[2]
+    connection = await session.connection()
+    adapter = cast(Connection, connection.sync_connection).connection.dbapi_connection
+    session.info[_HELD] = (session.sync_session.get_transaction(), connection, adapter)
+    return connection, adapter
+
+
 class HotStatement:
     """A statement every request or chat message runs, its rows as named tuples.
 
@@ -555,8 +572,7 @@ class HotStatement:
         self._plans: dict[int, _DirectPlan] = {}
 
     async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
-        connection = await session.connection()
-        adapter = cast(Connection, connection.sync_connection).connection.dbapi_connection
+        connection, adapter = await _held_connection(session)
         if isinstance(adapter, _LazyBeginConnection):
             plan = self.plan(connection.dialect)
             arguments = plan.bind(params)
@@ -659,22 +675,31 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back on error."""
-        async with self.sessionmaker() as session:
+        session = self.sessionmaker()
+        try:
+            yield session
+            # A block that committed its own work (a chat reply says "saved" only
+            # once it is) and touched nothing since has nothing left to commit.
+            if session.in_transaction():
+                await session.commit()
+        except BaseException as error:
             try:
-                yield session
-                # A block that committed its own work (a chat reply says "saved" only
-                # once it is) and touched nothing since has nothing left to commit.
-                if session.in_transaction():
-                    await session.commit()
-            except BaseException:
                 await session.rollback()
+            finally:
                 session.info.clear()  # nothing made in there may leak out
-                raise
-            for hook in self._after_commit:
-                try:
-                    await hook(session)
-                except Exception:  # the data is committed; a failed side effect is logged
-                    log.exception("after-commit hook failed")
+                # AsyncSession's own exit: its close runs to the end even if this
+                # task is cancelled meanwhile.
+                await session.__aexit__(type(error), error, error.__traceback__)
+            raise
+        # Committed, so the connection is back in the pool and closing says nothing to
+        # the database: closed here, without the task AsyncSession's exit starts to
+        # guard a close against cancellation (a task and two turns of the loop).
+        await session.close()
+        for hook in self._after_commit:
+            try:
+                await hook(session)
+            except Exception:  # the data is committed; a failed side effect is logged
+                log.exception("after-commit hook failed")
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -22,6 +22,13 @@ from api.planned import PlannedRoute
 bearer = HTTPBearer(auto_error=False)
 
 
+class Span(BaseModel):
+    """Query parameters as a model: its fields' keys, not its name, carry it."""
+
+    first: int = Field(default=1, ge=1)
+    last: int | None = None
+
+
 class Item(BaseModel):
     name: str = Field(min_length=1, max_length=10)
     amount: int = Field(ge=0)
@@ -61,8 +68,18 @@ def build(route_class: type[APIRoute], events: list[str]) -> APIRouter:
     async def tag_filter(
         page: Annotated[tuple[int, int], Depends(window)],
         tag: Annotated[str | None, Query(max_length=5)] = None,
+        since: Annotated[str | None, Query(alias="from", max_length=3)] = None,
+        kinds: Annotated[list[str] | None, Query()] = None,
+        sort: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
     ) -> dict[str, object]:
-        return {"limit": page[0], "offset": page[1], "tag": tag}
+        return {
+            "limit": page[0],
+            "offset": page[1],
+            "tag": tag,
+            "since": since,
+            "kinds": kinds,
+            "sort": sort,
+        }
 
     @router.get("/")
     async def list_things(
@@ -79,6 +96,12 @@ def build(route_class: type[APIRoute], events: list[str]) -> APIRouter:
     ) -> Response:
         work.append("created")
         return JSONResponse({"who": who, **item.model_dump()}, status_code=201)
+
+    @router.get("/spans/")
+    async def spans(
+        who: Annotated[str, Depends(caller)], span: Annotated[Span, Query()]
+    ) -> Response:
+        return JSONResponse({"who": who, **span.model_dump()})
 
     async def revision(rev: Annotated[int, Query(ge=0)]) -> int:  # required: no default
         return rev
@@ -103,6 +126,12 @@ REQUESTS: list[tuple[str, str, dict[str, str], bytes | None]] = [
     ("GET", "/things/?limit=0&tag=toolongtag", {"Authorization": "Bearer t1"}, None),
     ("GET", "/things/?limit=x&offset=-1", {"Authorization": "Bearer t1"}, None),
     ("GET", "/things/?limit=0", {}, None),
+    ("GET", "/things/?from=abc&kinds=a&kinds=b&sort=desc", {"Authorization": "Bearer t1"}, None),
+    ("GET", "/things/?from=abcd&sort=up&kinds=", {"Authorization": "Bearer t1"}, None),
+    ("GET", "/things/?since=abcd&tag=", {"Authorization": "Bearer t1"}, None),
+    ("GET", "/things/spans/", {"Authorization": "Bearer t1"}, None),
+    ("GET", "/things/spans/?first=3&last=9", {"Authorization": "Bearer t1"}, None),
+    ("GET", "/things/spans/?first=0", {"Authorization": "Bearer t1"}, None),
     ("GET", "/things/", {"Authorization": "Basic abc"}, None),
     ("POST", "/things/", {"Authorization": "Bearer t2"}, b'{"name": "tea", "amount": 3}'),
     ("POST", "/things/", {"Authorization": "Bearer t2"}, b'{"name": "", "amount": -1}'),
