@@ -19,6 +19,19 @@ def _route_of(scope: Scope) -> str:
     return getattr(route, "path", None) or "unmatched"
 
 
+# The metrics' children by (method, route, status): prometheus-client finds one under a
+# lock from its label values on every call; the set is bounded, as the labels are.
+_SAMPLES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _samples(method: str, route: str, status: int) -> tuple[Any, Any]:
+    found = _SAMPLES.get((method, route, status))
+    if found is None:
+        found = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
+        _SAMPLES[(method, route, status)] = found
+    return found
+
+
 class RequestLogMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,8 +60,9 @@ class RequestLogMiddleware:
             elapsed = time.perf_counter() - began
             route = _route_of(scope)
             method = scope.get("method", "")
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(elapsed)
+            requests, latency = _samples(method, route, status)
+            requests.inc()
+            latency.observe(elapsed)
             if log.isEnabledFor(logging.INFO):
                 extra: dict[str, Any] = {
                     "request_id": request_id,
