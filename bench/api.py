@@ -133,6 +133,10 @@ def run_backend(
             }
             results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name in runs}
             loaded = PeakRss(finbot.pid)
+            # Both apps' first statements, before any round: the table then holds rows
+            # for the first analyse to see.
+            asyncio.run(load(f"http://127.0.0.1:{port}", headers, 0))
+            asyncio.run(load(bare_url_base, headers, 0))
             for _ in range(args.repeats):
                 if bare_url.startswith("postgresql"):
                     # What autovacuum's analyse would have done as the table grew (this
