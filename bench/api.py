@@ -28,6 +28,7 @@ from bench.common import (
     PeakRss,
     clean_env,
     drive,
+    execute_sql,
     free_port,
     median,
     percentile,
@@ -74,14 +75,6 @@ def finbot_headers(url: str) -> dict[str, str]:
         f"{url}/api/auth/login/", json={"username": name, "password": password}
     ).json()["token"]
     return {"Authorization": f"Bearer {token}"}
-
-
-async def analyze(dsn: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
 
 
 def run_backend(
@@ -144,7 +137,7 @@ def run_backend(
                     # the plan it made at its first request: on the empty table, a sort of
                     # all the user's rows; the bare app, started a round later, has a better
                     # one. Analysed, every connection replans on the same statistics.
-                    asyncio.run(analyze(bare_url))
+                    asyncio.run(execute_sql(bare_url, "ANALYZE"))
                 # Interleaved, so that drift (the table growing) hits all alike.
                 for name, run in runs.items():
                     if name == "finbot":
@@ -197,15 +190,8 @@ def main() -> None:
 
         name = f"finbot_bench_{uuid.uuid4().hex[:8]}"
 
-        async def admin(sql: str) -> None:
-            conn = await asyncpg.connect(args.postgres)
-            try:
-                await conn.execute(sql)
-            finally:
-                await conn.close()
-
         try:
-            asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+            asyncio.run(execute_sql(args.postgres, f'CREATE DATABASE "{name}"'))
         except (OSError, asyncpg.PostgresError) as error:
             print(f"postgresql skipped: {error}")
             return
@@ -219,7 +205,7 @@ def main() -> None:
                 args,
             )
         finally:
-            asyncio.run(admin(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            asyncio.run(execute_sql(args.postgres, f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -139,7 +139,8 @@ class PeakRss:
             self._active.clear()
 
 
-async def _admin(dsn: str, sql: str) -> None:
+async def execute_sql(dsn: str, sql: str) -> None:
+    """One statement on its own asyncpg connection (CREATE DATABASE, ANALYZE, ...)."""
     import asyncpg
 
     connection = await asyncpg.connect(dsn)
@@ -156,11 +157,11 @@ def scratch_postgres(admin_dsn: str) -> Iterator[tuple[str, str]]:
     from migrations import upgrade
 
     name = f"finbot_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(admin_dsn, f'CREATE DATABASE "{name}"'))
+    asyncio.run(execute_sql(admin_dsn, f'CREATE DATABASE "{name}"'))
     dsn = f"{admin_dsn.rsplit('/', 1)[0]}/{name}"
     try:
         url = "postgresql+asyncpg://" + dsn.split("://", 1)[1]
         upgrade(url)
         yield dsn, url
     finally:
-        asyncio.run(_admin(admin_dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))
+        asyncio.run(execute_sql(admin_dsn, f'DROP DATABASE "{name}" WITH (FORCE)'))

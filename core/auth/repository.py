@@ -46,7 +46,6 @@ def attach_user(session: AsyncSession, values: Any) -> User:
         user = as_loaded(User, zip(_USER_KEYS, values, strict=True))
         state = instance_state(user)
         state.key = key
-        state.identity_token = None
         state.session_id = sync.hash_key
         sync.identity_map._add_unpresent(state, key)
     return user

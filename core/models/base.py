@@ -107,7 +107,7 @@ def as_loaded(model: type[ModelT], values: Iterable[tuple[str, Any]]) -> ModelT:
     """An instance of `model` holding column values the database gave, filled as a query
     fills one: straight into its state, without the constructor's attribute events
     (one per column, on the hot paths a twentieth of a request). Transient: to be read,
-    or made detached to join a session."""
-    instance = manager_of_class(model).new_instance()  # inspect() costs several times this
+    or put in a session (auth.repository.attach_user)."""
+    instance = manager_of_class(model).new_instance()  # the class's own, not inspect()'s lookup
     vars(instance).update(values)
     return cast(ModelT, instance)
