@@ -158,6 +158,23 @@ async def test_a_write_is_part_of_the_unit_of_work(database):
         assert (await session.execute(ENTRIES)).scalar() == 1  # committed with the rest
 
 
+async def test_a_write_after_the_blocks_own_commit_is_in_its_next_transaction(database):
+    """The session's connection is kept per transaction (issue 12): once the block
+    commits, the next statement asks again and its write goes with the block's end."""
+    user_id = await _user_with_expenses(database)
+    with pytest.raises(RuntimeError):
+        async with database.session() as session:
+            await NEW_ENTRY.rows(session, _entry(user_id, chat_id=5))
+            await session.commit()  # as a chat entry does before it says "saved"
+            # Another task takes the connection the commit gave back to the pool.
+            async with database.engine.connect():
+                await NEW_ENTRY.rows(session, _entry(user_id, chat_id=6))
+                assert (await session.execute(ENTRIES)).scalar() == 2
+            raise RuntimeError("the block failed after its second write")
+    async with database.session() as session:
+        assert (await session.execute(select(ChatEntry.chat_id))).scalars().all() == [5]
+
+
 async def test_a_violated_constraint_is_sqlalchemys_integrity_error(database):
     user_id = await _user_with_expenses(database)
     with pytest.raises(exc.IntegrityError):
