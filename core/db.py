@@ -536,9 +536,8 @@ async def _held_connection(session: AsyncSession) -> tuple[AsyncConnection, Any]
     """The session's connection and its driver adapter. Asked of the session once per
     transaction: each ask is a trip through a greenlet (a request's second statement
     paid as much for it as for its own binding)."""
-    transaction = session.sync_session.get_transaction()
     held = session.info.get(_HELD)
-    if held is not None and transaction is not None and held[0] is transaction:
+    if held is not None and held[0] is session.sync_session.get_transaction():
         return held[1], held[2]
     connection = await session.connection()
     adapter = cast(Connection, connection.sync_connection).connection.dbapi_connection
