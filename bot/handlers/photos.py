@@ -85,6 +85,9 @@ async def photo(
     settings: Settings,
 ) -> None:
     largest = max(message.photo or [], key=lambda size: size.width * size.height)
+    # The download and the reading take seconds: the account was loaded, and no pooled
+    # connection is held meanwhile (the next statement takes one again).
+    await readings.release_connection(session)
     content = await bot.download(largest.file_id)
     if content is None:
         await message.answer(texts.APOLOGY)

@@ -106,13 +106,27 @@ async def reading_of(
         return _reading(row)
     if not (document.content_type.startswith("image/") or document.content_type == PDF):
         return await keep(session, document, None)  # no need to fetch what cannot be read
+    # Fetching and reading take seconds (minutes, waiting for the OCR gate): the unit of
+    # work so far ends here, so no pooled connection (on SQLite, no writer lock) is held
+    # meanwhile; keeping the result opens the next one.
+    await release_connection(session)
     try:
         data = await store.get(document.storage_key)
     except StorageUnavailable as error:
         raise ServiceUnavailable("document storage unavailable") from error
-    return await keep(
-        session, document, await read_content(data, document.content_type, user, locale_hint)
-    )
+    reading = await read_content(data, document.content_type, user, locale_hint)
+    return await keep(session, document, reading)
+
+
+async def release_connection(session: AsyncSession) -> None:
+    """End the session's transaction (committing what it did so far), so its connection
+    goes back to the pool until the session's next statement opens a new one.
+
+    For long work without the database (OCR, a download) in the middle of a unit of
+    work: the objects loaded stay usable (the sessions do not expire them on commit).
+    """
+    if session.in_transaction():
+        await session.commit()
 
 
 _MERCHANT_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)

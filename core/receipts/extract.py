@@ -22,11 +22,22 @@ from core.receipts.schemas import Reading, ReceiptLine
 _CURRENCY_MARK = r"(?:[€$£¥₹₽₺]|EUR|USD|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|PLN|CZK)"
 # An amount at the end of a line: always two decimals, so a quantity or a street
 # number is never taken for money; a VAT class letter, a star or an OCR crumb may follow.
+# Searched for in the line with its end's blanks stripped, and what comes before it is
+# the line's text: no two parts can trade the same blanks between them, so the search
+# takes time linear in the line (a ".*?" text before "\s*" was quadratic in a run of tabs).
 _AMOUNT_AT_END = re.compile(
-    rf"^(?P<text>.*?)\s*(?P<sign>-\s?)?(?P<before>{_CURRENCY_MARK})?\s?"
+    rf"(?P<sign>-\s?)?(?P<before>{_CURRENCY_MARK})?\s?"
     r"(?<![\d.,/])(?P<number>\d{1,3}(?:[.,']\d{3})+[.,]\s?\d{2}|\d+[.,]\s?\d{2})(?!\d)"
-    rf"\s?(?P<minus>-)?\s?(?P<after>{_CURRENCY_MARK})?\s*(?:[A-Z]{{1,2}}|[^\w\s]{{1,2}})?\s*$"
+    rf"\s?(?P<minus>-)?\s?(?P<after>{_CURRENCY_MARK})?(?:\s*(?:[A-Z]{{1,2}}|[^\w\s]{{1,2}}))?$"
 )
+# What is read of a text: a receipt's lines are short and a few hundred at most; longer
+# lines (a PDF's text layer is anyone's text) are not a receipt's, and past this many
+# lines the rest is not looked at. Each line then costs the patterns below a bounded time.
+MAX_LINE_CHARS = 200
+MAX_LINES = 500
+# An unlabelled total is the sum of the amounts right above it: of at most this many.
+SUM_WINDOW = 50
+
 
 # Strongest first: a label that can only mean "what you pay" beats a bare "total".
 _TOTAL_LABELS: list[tuple[int, re.Pattern[str]]] = [
@@ -104,10 +115,18 @@ def _currency_of_mark(mark: str | None, base_currency: str) -> str | None:
     return mark if mark in CURRENCY_EXPONENTS else None
 
 
+def _amount_at_end(line: str) -> tuple[str, re.Match[str]] | None:
+    """(the text before it, the match) of the amount that ends `line`, if one does."""
+    line = line.rstrip()
+    match = _AMOUNT_AT_END.search(line)
+    return None if match is None else (line[: match.start()], match)
+
+
 def _amount_line(index: int, line: str, base_currency: str) -> _AmountLine | None:
-    match = _AMOUNT_AT_END.match(line)
-    if match is None:
+    found = _amount_at_end(line)
+    if found is None:
         return None
+    before, match = found
     parsed = Price.fromstring(match["number"].replace(" ", "")).amount
     if parsed is None:
         return None
@@ -115,7 +134,7 @@ def _amount_line(index: int, line: str, base_currency: str) -> _AmountLine | Non
     if match["sign"] or match["minus"]:
         amount = -amount
     mark = match["before"] or match["after"]
-    text = match["text"].strip(" .:*=-\t")
+    text = before.rstrip().strip(" .:*=-\t")
     return _AmountLine(index, text, amount, _currency_of_mark(mark, base_currency))
 
 
@@ -195,7 +214,7 @@ def _find_date(lines: list[str], locale_hint: str | None, today: date) -> date |
 def _find_merchant(lines: list[str]) -> str | None:
     for line in lines[:6]:
         text = line.strip(" .,:;-_*=#|~>")
-        if _AMOUNT_AT_END.match(text) or _NUMERIC_DATE.search(text) or _NAMED_DATE.search(text):
+        if _amount_at_end(text) or _NUMERIC_DATE.search(text) or _NAMED_DATE.search(text):
             continue
         # An address starts with its number, a phone or post code has many digits.
         if text[:1].isdigit() or sum(char.isdigit() for char in text) >= 4:
@@ -212,13 +231,14 @@ def _find_merchant(lines: list[str]) -> str | None:
 
 
 def _summed_total(amounts: list[_AmountLine]) -> tuple[_AmountLine, list[_AmountLine]] | None:
-    """The largest amount that the two or more amounts right above it add up to."""
+    """The largest amount that the two or more amounts right above it add up to (at most
+    SUM_WINDOW of them: time linear in the number of amounts, not quadratic)."""
     best: tuple[_AmountLine, list[_AmountLine]] | None = None
     for end, candidate in enumerate(amounts):
         if candidate.amount <= 0:
             continue
         running = Decimal(0)
-        for start in range(end - 1, -1, -1):
+        for start in range(end - 1, max(-1, end - 1 - SUM_WINDOW), -1):
             running += amounts[start].amount
             if running == candidate.amount and end - start >= 2:
                 if best is None or candidate.amount > best[0].amount:
@@ -246,14 +266,26 @@ def _joined_labels(lines: list[str]) -> list[str]:
         if (
             joined
             and _total_priority(joined[-1])
-            and not _AMOUNT_AT_END.match(joined[-1])
-            and (match := _AMOUNT_AT_END.match(line))
-            and not match["text"].strip()
+            and not _amount_at_end(joined[-1])
+            and (found := _amount_at_end(line))
+            and not found[0].strip()
         ):
             joined[-1] = f"{joined[-1]} {line}"
         else:
             joined.append(line)
     return joined
+
+
+def _receipt_lines(text: str) -> list[str]:
+    """The text's non-blank lines, stripped: the first MAX_LINES of at most MAX_LINE_CHARS."""
+    lines = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and len(line) <= MAX_LINE_CHARS:
+            lines.append(line)
+            if len(lines) == MAX_LINES:
+                break
+    return lines
 
 
 def extract_reading(
@@ -270,7 +302,7 @@ def extract_reading(
     own text); it scales the confidence of the reading.
     """
     today = today or date.today()
-    lines = _joined_labels([line.strip() for line in text.splitlines() if line.strip()])
+    lines = _joined_labels(_receipt_lines(text))
     amounts = [
         found
         for index, line in enumerate(lines)

@@ -9,6 +9,7 @@ import httpx
 import pytesseract
 import pytest
 
+from core.documents import readings
 from core.receipts import ocr_available
 from tests.bot import test_bot as chat
 from tests.support.fake_telegram import FakeTelegram
@@ -194,3 +195,22 @@ async def test_a_receipt_in_another_currency_keeps_it_and_gets_its_dates_base_am
     assert Decimal(str(saved["base_amount"])) == expected
     assert saved["description"] == "FRESH FOODS"
     assert saved["document_ids"] == [document_id]
+
+
+async def test_no_pooled_connection_is_held_while_a_photo_is_read(
+    bot_app, telegram, monkeypatch: pytest.MonkeyPatch
+):
+    client, app = bot_app
+    await chat.linked_alice(client, telegram)
+    pool = app.state.database.engine.pool
+    held: list[int] = []
+    real = readings.read_content
+
+    async def read_content(*args, **kwargs):
+        held.append(pool.checkedout())  # OCR takes seconds: the update's session holds none
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(readings, "read_content", read_content)
+    answer = await send_photo(telegram, RECEIPT.data)
+    assert answer["text"] == f"{DRAFT}\nSave it as an expense?"
+    assert held == [0]

@@ -385,3 +385,24 @@ def text_page() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def blank_pdf(pages: int = 3, side: int = 14400) -> bytes:
+    """A PDF of `pages` blank pages of side x side points, written by hand (about 540 bytes
+    for three pages of 14,400 points, 5 m: 60,000 pixels square at 300 dpi)."""
+    kids = " ".join(f"{3 + page} 0 R" for page in range(pages))
+    bodies = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>",
+        *[f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {side} {side}] >>"] * pages,
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    table = len(out)
+    out += f"xref\n0 {len(bodies) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
+    out += f"trailer\n<< /Size {len(bodies) + 1} /Root 1 0 R >>\n".encode()
+    return out + f"startxref\n{table}\n%%EOF\n".encode()
