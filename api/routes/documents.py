@@ -1,7 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import WithJsonSchema
 
 from api.deps import CurrentUser, PagingDep, SessionDep, StoreDep
 from api.errors import error_answer
@@ -16,6 +17,10 @@ from storage.local import signature_valid
 NOT_FOUND: dict[int | str, dict[str, str]] = {404: {"description": "No such document of yours"}}
 # Room for the multipart envelope around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
+# Ids are secrets.token_urlsafe(16): 22 of these characters (the column holds 32).
+DocumentId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+# A form field is text: no way to send null, so the schema says integer (left out: none).
+EXPENSE_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 
 def first_language(accept_language: str | None) -> str | None:
@@ -42,7 +47,9 @@ def documents_router(settings: Settings) -> APIRouter:
         session: SessionDep,
         user: CurrentUser,
         file: Annotated[UploadFile, File(description="The document")],
-        expense_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+        expense_id: Annotated[
+            int | None, Form(ge=1, le=2**31 - 1), WithJsonSchema(EXPENSE_ID_SCHEMA)
+        ] = None,
     ) -> DocumentOut:
         document = await documents.upload(
             session, store, user, file.file, file.filename, settings.max_upload_bytes, expense_id
@@ -63,13 +70,13 @@ def documents_router(settings: Settings) -> APIRouter:
 
     @router.get("/{document_id}/", response_model=DocumentOut, responses=NOT_FOUND)
     async def get_document(
-        store: StoreDep, session: SessionDep, user: CurrentUser, document_id: str
+        store: StoreDep, session: SessionDep, user: CurrentUser, document_id: DocumentId
     ) -> DocumentOut:
         return await documents.present(store, await documents.get(session, user, document_id))
 
     @router.delete("/{document_id}/", status_code=204, responses=NOT_FOUND)
     async def delete_document(
-        store: StoreDep, session: SessionDep, user: CurrentUser, document_id: str
+        store: StoreDep, session: SessionDep, user: CurrentUser, document_id: DocumentId
     ) -> Response:
         await documents.delete(session, store, user, document_id)
         return Response(status_code=204)
@@ -86,7 +93,7 @@ def documents_router(settings: Settings) -> APIRouter:
         store: StoreDep,
         session: SessionDep,
         user: CurrentUser,
-        document_id: str,
+        document_id: DocumentId,
         accept_language: Annotated[str | None, Header(max_length=256)] = None,
     ) -> ReadingOut | JSONResponse:
         """The receipt read from the document: read on first ask, stored, then served."""
@@ -104,7 +111,7 @@ def documents_router(settings: Settings) -> APIRouter:
     async def content(
         store: StoreDep,
         session: SessionDep,
-        document_id: str,
+        document_id: DocumentId,
         expires: Annotated[int, Query(ge=0, le=2**40)],
         signature: Annotated[str, Query(max_length=128)],
     ) -> FileResponse:

@@ -3,8 +3,8 @@ from typing import Literal
 from pydantic import StrictBool
 
 from core.households.schemas import HouseholdRef
-from core.money import Money, PositiveMoney
-from core.schemas import Name, OutSchema, Schema
+from core.money import Money
+from core.schemas import Name, OutSchema, PositiveMoney, Schema
 
 Period = Literal["daily", "weekly", "monthly", "yearly"]
 

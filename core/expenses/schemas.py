@@ -7,8 +7,8 @@ from typing_extensions import TypedDict
 from core.crud import DateFilters
 from core.households.balance_schemas import ShareValue, Split
 from core.households.schemas import HouseholdRef
-from core.money import Money, PositiveMoney
-from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
+from core.money import Money
+from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, PositiveMoney, Schema
 from core.tags.schemas import Tags
 
 

@@ -1,8 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-from core.money import Money, NonNegativeMoney, PositiveMoney
-from core.schemas import Description, IsoDate, OutSchema, Schema
+from core.money import Money
+from core.schemas import Description, IsoDate, NonNegativeMoney, OutSchema, PositiveMoney, Schema
 
 
 class GoalCreate(Schema):

@@ -5,8 +5,8 @@ from pydantic import Field
 
 from core.crud import DateFilters
 from core.households.schemas import HouseholdRef
-from core.money import Money, PositiveMoney
-from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, Schema
+from core.money import Money
+from core.schemas import CurrencyCode, Description, IsoDate, Name, OutSchema, PositiveMoney, Schema
 from core.tags.schemas import Tags
 
 

@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from core.auth.schemas import Currency
-from core.money import Money, PositiveMoney
-from core.schemas import Description, IsoDate, Name, OutSchema, Schema
+from core.money import Money
+from core.schemas import Description, IsoDate, Name, OutSchema, PositiveMoney, Schema
 
 Kind = Literal["expense", "income"]
 Rule = Annotated[str, Field(min_length=1, max_length=255)]

@@ -1,15 +1,19 @@
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import Field, StringConstraints, WithJsonSchema
 
-from core.schemas import Name, OutSchema, Schema, StorableText
+from core.schemas import JsonInteger, Name, OutSchema, Schema, StorableText, stripped_text
 
 Kind = Literal["expense", "income"]
+CONTAINS_MAX = 200
 Contains = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), StorableText
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=CONTAINS_MAX),
+    StorableText,
+    WithJsonSchema(stripped_text(CONTAINS_MAX), mode="validation"),
 ]
-# Strict: JSON `true` is not position 1.
-Position = Annotated[int, Strict(), Field(ge=0, le=2**31 - 1)]
+# JSON `true` is not position 1; 2.0 is position 2 (JSON Schema's integer).
+Position = Annotated[JsonInteger, Field(ge=0, le=2**31 - 1)]
 
 
 class RuleCreate(Schema):
