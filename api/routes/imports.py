@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.crud import NOT_FOUND, ObjectId
@@ -28,6 +28,7 @@ def imports_router(settings: Settings) -> APIRouter:
         responses={
             200: {"model": ImportOut, "description": "A dry run: the counts, nothing stored"},
             413: {"description": "File too large"},
+            503: {"description": "Every statement reader is busy; retry after Retry-After"},
         },
         max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD,
     )
@@ -50,9 +51,16 @@ def imports_router(settings: Settings) -> APIRouter:
             decimal=decimal or None,
             dry_run=dry_run,
         )
-        imported = await imports.import_statement(
-            session, user, file.file, file.filename, settings.max_upload_bytes, options
-        )
+        # The service ends the session's transaction (authentication's) before the file is
+        # read in a worker process, and writes the import in a new one, committed by the
+        # session's dependency before the answer goes out.
+        try:
+            imported = await imports.import_statement(
+                session, user, file.file, file.filename, settings.max_upload_bytes, options
+            )
+        except imports.ReadersBusy as error:
+            headers = {"Retry-After": str(error.retry_after)}
+            raise HTTPException(503, error.message, headers=headers) from None
         body = import_out(imported).model_dump(mode="json")
         return JSONResponse(body, status_code=200 if dry_run else 201)
 

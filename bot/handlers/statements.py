@@ -15,8 +15,10 @@ from core.exceptions import Invalid, NotFound, PayloadTooLarge
 from core.imports import service as imports
 from core.models import User
 
-# Rows per step in chat: a file longer than this gets a progress message, edited each step.
+# A file with more rows than this gets a progress message once read, edited into the counts.
 PROGRESS_STEP = 250
+# texts.py has no words for it yet: every statement reader busy.
+BUSY = "I'm reading other statements right now; nothing was saved. Please send it again shortly."
 UNDO_PREFIX = "imp-undo:"
 
 
@@ -34,20 +36,22 @@ async def statement(
     if document.file_size is not None and document.file_size > settings.max_upload_bytes:
         await message.answer(texts.STATEMENT_TOO_LARGE)
         return
+    # The download and the reading hold no pooled connection: the account is loaded.
+    if session.in_transaction():
+        await session.commit()
     content: BinaryIO | None = await bot.download(document.file_id)
     if content is None:
         await message.answer(texts.APOLOGY)
         return
     progress_message: list[Message] = []
 
-    async def progress(done: int, known: int) -> None:
-        if known <= done:  # the last step: the counts follow
-            return
-        text = texts.STATEMENT_PROGRESS.format(done=done)
-        if progress_message:
-            await progress_message[0].edit_text(text)
-        else:
-            progress_message.append(await message.answer(text))
+    async def on_read(rows: int) -> None:
+        # Sent between reading and writing, when no transaction (nor SQLite's writer lock)
+        # is open: a network call never holds up other writers.
+        if rows > PROGRESS_STEP:
+            progress_message.append(
+                await message.answer(texts.STATEMENT_PROGRESS.format(done=rows))
+            )
 
     try:
         imported = await imports.import_statement(
@@ -57,15 +61,18 @@ async def statement(
             document.file_name,
             settings.max_upload_bytes,
             imports.ImportOptions(),
-            progress,
-            step_rows=PROGRESS_STEP,
+            on_read=on_read,
         )
-    except PayloadTooLarge as error:
-        await message.answer(texts.STATEMENT_TOO_LARGE)
+    except (PayloadTooLarge, Invalid, imports.ReadersBusy) as error:
+        # Whatever the import began is rolled back before the answer goes over the network.
+        await session.rollback()
+        if isinstance(error, PayloadTooLarge):
+            await message.answer(texts.STATEMENT_TOO_LARGE)
+        elif isinstance(error, Invalid):
+            await message.answer(texts.STATEMENT_UNREADABLE.format(reason=error.message))
+        else:
+            await message.answer(BUSY)
         raise AlreadyAnswered from error
-    except Invalid as error:
-        await message.answer(texts.STATEMENT_UNREADABLE.format(reason=error.message))
-        raise AlreadyAnswered from error  # roll back whatever the import began
     await session.commit()  # the counts below say it is saved
     text = texts.imported(
         imported.expenses,

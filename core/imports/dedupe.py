@@ -3,9 +3,8 @@
 A row with the file's own id is keyed by it. A row without one is keyed by its identity
 (date, amount, currency, merchant text) and how many times that same identity already
 occurred in the file: two identical rows in one file are two transactions. The import
-counts occurrences in the database (`ImportRepository.count_occurrences`), so a long
-statement's memory does not grow with it; `dedupe_keys` counts in memory, for a whole
-file at once.
+(core.imports.prepare) and `dedupe_keys` both count occurrences over the whole file, in
+memory: one counter per distinct row.
 """
 
 from __future__ import annotations

@@ -1,39 +1,15 @@
 """Imports and their entries: the dedupe keys are claimed by the database's UNIQUE key."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import (
-    Column,
-    Integer,
-    LargeBinary,
-    MetaData,
-    Table,
-    bindparam,
-    delete,
-    select,
-    update,
-)
-from sqlalchemy.schema import CreateTable
+from sqlalchemy import Table, bindparam, delete, select, update
 
 from core.crud import OwnedRepository, insert_for
 from core.models import Expense, Import, ImportEntry, Income
 
 # Rows per statement: well under SQLite's bound-parameter cap with a few columns each.
 CHUNK = 1000
-
-# How many times each row identity has come so far in the file being imported: a
-# temporary table (each connection has its own, no other process sees it), so the count
-# lives in the database and an import's memory does not grow with its file. Not in the
-# models' metadata: no migration creates it.
-_occurrences = Table(
-    "import_occurrences",
-    MetaData(),
-    Column("digest", LargeBinary(16), primary_key=True),
-    Column("seen", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-)
-_CREATE_OCCURRENCES = CreateTable(_occurrences, if_not_exists=True)
 
 
 class ImportRepository(OwnedRepository[Import]):
@@ -62,30 +38,6 @@ class ImportRepository(OwnedRepository[Import]):
             for entry_id, key in (await self.session.execute(statement, values)).all():
                 claimed[key] = entry_id
         return claimed
-
-    async def start_counting(self) -> None:
-        """An empty occurrence counter for this import (left from an earlier one: emptied)."""
-        await self.session.execute(_CREATE_OCCURRENCES)
-        await self.session.execute(delete(_occurrences))
-
-    async def stop_counting(self) -> None:
-        await self.session.execute(delete(_occurrences))
-
-    async def count_occurrences(self, counts: Mapping[bytes, int]) -> dict[bytes, int]:
-        """Add this step's {identity digest: rows} to the counter: {digest: rows counted
-        before this step}. Each digest appears once per statement (PostgreSQL refuses to
-        update one row twice in an upsert)."""
-        insert = insert_for(self.session)(_occurrences)
-        statement = insert.on_conflict_do_update(
-            index_elements=["digest"], set_={"seen": _occurrences.c.seen + insert.excluded.seen}
-        ).returning(_occurrences.c.digest, _occurrences.c.seen)
-        before: dict[bytes, int] = {}
-        digests = list(counts)
-        for start in range(0, len(digests), CHUNK):
-            values = [{"digest": d, "seen": counts[d]} for d in digests[start : start + CHUNK]]
-            for digest, seen in (await self.session.execute(statement, values)).all():
-                before[bytes(digest)] = seen - counts[bytes(digest)]
-        return before
 
     async def link(self, column: str, links: Sequence[tuple[int, int]]) -> None:
         """Point entries at what they created: (entry id, expense or income id) pairs."""

@@ -1,78 +1,79 @@
 """Statements in: a bank file becomes expenses and incomes, each transaction once per user.
 
-The file is read and checked off the event loop; the dedupe keys are claimed by the database
-(a UNIQUE key, so two processes importing the same file at once still bring each row in
-once); entries are created through the expense and income services (budget alerts follow,
-once per threshold); an import commits all its rows or none (the caller's transaction).
+An import reads first, writes after. The session's transaction is ended before the file is
+read, so no pooled connection (nor, on SQLite, the database-wide writer lock) is held while
+it is; the whole file is then read, checked, keyed and filed by the person's rules in a
+worker process (core.imports.prepare, run by core.imports.pool: off the event loop, out of
+this process's GIL, within a time limit); only then does one transaction write it all. The
+dedupe keys are claimed by the database (a UNIQUE key, so two processes importing the same
+file at once still bring each row in once); entries are created through the expense and
+income services (budget alerts follow, once per threshold); an import commits all its rows
+or none (the caller commits).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, BinaryIO
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import Page, Paging, owned
-from core.exceptions import Invalid, PayloadTooLarge
+from core.exceptions import Invalid, PayloadTooLarge, ServiceUnavailable
 from core.expenses.schemas import ExpenseCreate
 from core.expenses.service import expenses
-from core.imports.dedupe import file_id_key, identity, identity_digest, occurrence_key
-from core.imports.reader import MappingInput, iter_statement
+from core.imports.pool import JobTimedOut, PoolBusy, ProcessSlots, WorkerLost, shared_slots
+from core.imports.prepare import (
+    DESCRIPTION_MAX,
+    FAILED_LISTED,
+    FALLBACK_CATEGORY,
+    ImportOptions,
+    Prepared,
+    Refused,
+    Row,
+    prepare,
+    rows_in_chunks,
+)
 from core.imports.repository import ImportRepository
-from core.imports.statement import RowFailure, StatementRow
 from core.incomes.schemas import IncomeCreate
 from core.incomes.service import incomes
 from core.models import Import, User
-from core.money import check_minor_units
-from core.rules.service import Categorizer, categorizer
+from core.rules.repository import LearningRepository
+from core.rules.service import categorizer
 
-FALLBACK_CATEGORY = "other"
-DESCRIPTION_MAX = 1000
+__all__ = [
+    "DESCRIPTION_MAX",
+    "FAILED_LISTED",
+    "FALLBACK_CATEGORY",
+    "ImportOptions",
+    "ReadersBusy",
+    "import_statement",
+    "read",
+    "store",
+]
+
+log = logging.getLogger("finbot.imports")
+
 FILENAME_MAX = 255
-# Rows created per step; a progress callback hears after each.
+# Rows written per statement batch.
 STEP = 1000
+# Merchants per learning query: databases cap bound parameters per statement.
+MERCHANTS_PER_QUERY = 500
 
-# (rows read so far, rows known to be in the file: more than read until the last step)
-Progress = Callable[[int, int], Awaitable[None]]
-# The answer lists this many failed rows at most.
-FAILED_LISTED = 1000
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    format: str | None = None
-    currency: str | None = None
-    mapping: MappingInput = None
-    date_format: str | None = None
-    decimal: str | None = None
-    dry_run: bool = False
+# Awaited once the file is read, before anything is written, with no transaction open:
+# the number of rows read.
+OnRead = Callable[[int], Awaitable[None]]
+Rules = tuple[tuple[str, str, str | None], ...]
 
 
-@dataclass
-class _Candidate:
-    row: StatementRow
-    entry: ExpenseCreate | IncomeCreate
-    key: str  # the dedupe key; for a row without a file id, set once its step is counted
-    identity: tuple[str, ...] | None = None  # a row without a file id: what it is
-    digest: bytes = b""  # ... its identity's digest
-    occurrence: int = 0  # ... and how many times it came in its step so far, itself included
-    entry_id: int = 0  # the import entry that claimed its key
+class ReadersBusy(ServiceUnavailable):
+    """Every statement reader stayed busy (or one was lost): come back in `retry_after` s."""
 
-
-@dataclass
-class _Step:
-    candidates: list[_Candidate] = field(default_factory=list)
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    repeated: int = 0  # rows whose file id already came earlier in the same step
-    rows: int = 0  # readable rows in this step
-    # Rows without a file id in this step, by identity digest (readable ones, valid or not).
-    counts: Counter[bytes] = field(default_factory=Counter)
-    last: bool = False
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("every statement reader is busy; try again shortly")
+        self.retry_after = retry_after
 
 
 def _size(source: BinaryIO) -> int:
@@ -81,142 +82,10 @@ def _size(source: BinaryIO) -> int:
     return size
 
 
-def _currency_kept() -> bool:
-    # SPEC section 5: an entry keeps its own currency once the ledger knows currencies.
-    return "currency" in ExpenseCreate.model_fields
-
-
-class _StepReader:
-    """The statement in steps of at most STEP rows, read, identified and validated in a
-    worker thread one step at a time. Nothing here outlives a step: the occurrence counts
-    of identical rows live in the database (ImportRepository.count_occurrences), and a
-    file id repeated in a later step is a duplicate by the database's unique key, so
-    memory stays flat in file size."""
-
-    def __init__(
-        self, source: BinaryIO, options: ImportOptions, user_currency: str, step_rows: int = STEP
-    ) -> None:
-        self.step_rows = step_rows
-        self.format, items = iter_statement(
-            source,
-            format=options.format,
-            currency=options.currency,
-            mapping=options.mapping,
-            date_format=options.date_format,
-            decimal=options.decimal,
-        )
-        self._pending_failures: list[dict[str, Any]] = []
-        self._items = items
-        self._rows = self._rows_only(items)
-        self._user_currency = user_currency
-        self._keep_currency = _currency_kept()
-        self.first_failure: dict[str, Any] | None = None
-
-    def _rows_only(self, items: Iterator[StatementRow | RowFailure]) -> Iterator[StatementRow]:
-        for item in items:
-            if isinstance(item, StatementRow):
-                yield item
-            else:
-                self._pending_failures.append({"line": item.line, "reason": item.reason})
-
-    def close(self) -> None:
-        """Stop the readers now, while the file is open (not later, at garbage collection)."""
-        close = getattr(self._items, "close", None)
-        if close is not None:
-            close()
-
-    def next_step(self) -> _Step:
-        step = _Step()
-        file_ids: set[str] = set()  # this step's; across steps the database's key decides
-        for row in self._rows:
-            step.rows += 1
-            self._add(step, row, file_ids)
-            if step.rows >= self.step_rows:
-                break
-        else:
-            step.last = True
-        step.failed.extend(self._pending_failures)
-        self._pending_failures.clear()
-        if self.first_failure is None and step.failed:
-            self.first_failure = min(step.failed, key=lambda failure: failure["line"])
-        return step
-
-    def _add(self, step: _Step, row: StatementRow, file_ids: set[str]) -> None:
-        key = file_id_key(row)
-        if key is not None and key in file_ids:
-            step.repeated += 1
-            return
-        parts: tuple[str, ...] | None = None
-        digest = b""
-        if key is None:
-            parts = identity(row)
-            digest = identity_digest(parts)
-            step.counts[digest] += 1
-        entry = _entry_for(row, self._keep_currency, self._user_currency, step.failed)
-        if entry is None:
-            return
-        if key is not None:
-            file_ids.add(key)
-        step.candidates.append(
-            _Candidate(
-                row=row,
-                entry=entry,
-                key=key or "",
-                identity=parts,
-                digest=digest,
-                occurrence=step.counts[digest] if parts is not None else 0,
-            )
-        )
-
-
-async def _key_rows(repository: ImportRepository, step: _Step) -> None:
-    """Give each row without a file id its key: its identity and its occurrence in the
-    whole file so far (counted before this step in the database, plus within it)."""
-    if not step.counts:
-        return
-    before = await repository.count_occurrences(step.counts)
-    for candidate in step.candidates:
-        if candidate.identity is not None:
-            occurrence = before.get(candidate.digest, 0) + candidate.occurrence
-            candidate.key = occurrence_key(candidate.identity, occurrence)
-
-
-def _entry_for(
-    row: StatementRow, keep_currency: bool, user_currency: str, failed: list[dict[str, Any]]
-) -> ExpenseCreate | IncomeCreate | None:
-    if row.amount == 0:
-        failed.append({"line": row.line, "reason": "amount: zero is neither money in nor out"})
-        return None
-    currency = row.currency or user_currency
-    if not keep_currency and currency != user_currency:
-        failed.append(
-            {
-                "line": row.line,
-                "reason": f"currency: {currency} is not your currency {user_currency}",
-            }
-        )
-        return None
-    try:  # a row, not the whole import, fails on more decimals than its currency has
-        check_minor_units(abs(row.amount), currency)
-    except Invalid as error:
-        failed.append({"line": row.line, "reason": f"amount: {error.message}"})
-        return None
-    values: dict[str, Any] = {
-        "amount": abs(row.amount),
-        "date": row.date,
-        "description": row.description.strip()[:DESCRIPTION_MAX],
-    }
-    if keep_currency:
-        values["currency"] = currency
-    try:
-        if row.amount < 0:
-            return ExpenseCreate.model_validate({**values, "category": FALLBACK_CATEGORY})
-        return IncomeCreate.model_validate({**values, "source": FALLBACK_CATEGORY})
-    except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"]) or "row"
-        failed.append({"line": row.line, "reason": f"{where}: {problem['msg']}"})
-        return None
+def _whole(source: BinaryIO, max_bytes: int) -> bytes:
+    if _size(source) > max_bytes:
+        raise PayloadTooLarge(f"file is larger than {max_bytes} bytes")
+    return source.read()
 
 
 async def import_statement(
@@ -226,34 +95,76 @@ async def import_statement(
     filename: str | None,
     max_bytes: int,
     options: ImportOptions,
-    progress: Progress | None = None,
     *,
+    on_read: OnRead | None = None,
     step_rows: int = STEP,
+    slots: ProcessSlots | None = None,
 ) -> Import:
-    """Import a statement file for `user`; never commits. A dry run answers the same
-    counts and leaves nothing behind (its writes happen in a savepoint rolled back)."""
+    """Import a statement file for `user`. First commits what the session did so far (the
+    caller's own unit: authentication's token use, the chat's account), so that nothing is
+    held while the file is read; the import itself is left in the session's transaction,
+    for the caller to commit. A dry run answers the same counts and leaves nothing behind
+    (its writes happen in a savepoint rolled back)."""
     if await asyncio.to_thread(_size, source) > max_bytes:
         raise PayloadTooLarge(f"file is larger than {max_bytes} bytes")
-    reader = await asyncio.to_thread(_StepReader, source, options, user.currency, step_rows)
+    # The rules are applied in the worker: reading them is the last use of the connection.
+    rules = (await categorizer(session, user.id, [], kinds=())).rules
+    if session.in_transaction():
+        await session.commit()
+    prepared = await read(source, max_bytes, options, user.currency, rules, slots)
+    if on_read is not None:
+        await on_read(prepared.readable)
+    return await store(
+        session, user, prepared, filename, dry_run=options.dry_run, step_rows=step_rows
+    )
+
+
+async def read(
+    source: BinaryIO,
+    max_bytes: int,
+    options: ImportOptions,
+    user_currency: str,
+    rules: Rules = (),
+    slots: ProcessSlots | None = None,
+) -> Prepared:
+    """The whole file read and checked in a worker process; no database involved.
+    Invalid naming `file` for a file that is no statement or takes too long to read."""
+    data = await asyncio.to_thread(_whole, source, max_bytes)
     try:
-        return await _import(session, user, filename, reader, progress, options.dry_run)
-    finally:
-        await asyncio.to_thread(reader.close)
+        result = await (slots or shared_slots()).run(prepare, data, options, user_currency, rules)
+    except JobTimedOut as error:
+        # Linear readers get through the largest file allowed in seconds: this one is
+        # built to take long, and would again. A 422, not a 503 to retry.
+        raise Invalid(
+            f"file: could not be read within {error.limit:g} seconds", field="file"
+        ) from None
+    except PoolBusy as error:
+        raise ReadersBusy(error.retry_after) from None
+    except WorkerLost:
+        log.warning("a statement reader died while reading a file")
+        raise ReadersBusy(slots.retry_after if slots else shared_slots().retry_after) from None
+    if isinstance(result, Refused):
+        raise Invalid(result.message, field=result.field)
+    return result
 
 
-async def _import(
+async def store(
     session: AsyncSession,
     user: User,
+    prepared: Prepared,
     filename: str | None,
-    reader: _StepReader,
-    progress: Progress | None,
-    dry_run: bool,
+    *,
+    dry_run: bool = False,
+    step_rows: int = STEP,
 ) -> Import:
+    """Write a read statement in the session's transaction (never commits)."""
+    # Reads first: on SQLite they take no writer lock, so it is held only for the writes.
+    learned = await _learned(session, user.id, prepared.rows)
     if not dry_run:
-        return await _store(session, user, filename, reader, progress)
+        return await _write(session, user, prepared, filename, learned, step_rows)
     savepoint = await session.begin_nested()
     try:
-        imported = await _store(session, user, filename, reader, progress, alerts=False)
+        imported = await _write(session, user, prepared, filename, learned, step_rows, alerts=False)
         preview = Import(
             id=None,
             user_id=user.id,
@@ -270,70 +181,75 @@ async def _import(
     return preview
 
 
-async def _store(
+async def _learned(
+    session: AsyncSession, user_id: int, rows: list[Row]
+) -> dict[str, dict[str, str]]:
+    """kind -> merchant -> category the person filed it under, for the rows no rule files."""
+    wanted: dict[str, set[str]] = {"expense": set(), "income": set()}
+    for row in rows:
+        if row.rule_category is None and row.merchant:
+            wanted["expense" if row.spent else "income"].add(row.merchant)
+    learning = LearningRepository(session)
+    found: dict[str, dict[str, str]] = {}
+    for kind, merchants in wanted.items():
+        ordered = sorted(merchants)
+        found[kind] = {}
+        for start in range(0, len(ordered), MERCHANTS_PER_QUERY):
+            chunk = ordered[start : start + MERCHANTS_PER_QUERY]
+            found[kind].update(await learning.learned(user_id, kind, chunk))
+    return found
+
+
+async def _write(
     session: AsyncSession,
     user: User,
+    prepared: Prepared,
     filename: str | None,
-    reader: _StepReader,
-    progress: Progress | None,
+    learned: dict[str, dict[str, str]],
+    step_rows: int,
     *,
     alerts: bool = True,
 ) -> Import:
     repository = ImportRepository(session)
     imported = Import(
         user_id=user.id,
-        format=reader.format,
+        format=prepared.format,
         filename=(filename or "")[:FILENAME_MAX],
         expenses=0,
         incomes=0,
-        duplicates=0,
+        duplicates=prepared.repeated,
     )
     await repository.add(imported)
-    await repository.start_counting()
-    failed: list[dict[str, Any]] = []
-    readable = done = 0
     categories: set[str] = set()
-    last = False
-    while not last:
-        step = await asyncio.to_thread(reader.next_step)
-        last = step.last
-        readable += step.rows
-        done += step.rows
-        if len(failed) < FAILED_LISTED:
-            failed.extend(step.failed[: FAILED_LISTED - len(failed)])
-        await _key_rows(repository, step)
-        claimed = await repository.claim(user.id, imported.id, [c.key for c in step.candidates])
-        new = [c for c in step.candidates if c.key in claimed]
-        imported.duplicates += step.repeated + len(step.candidates) - len(new)
-        filing = await categorizer(session, user.id, [c.row.description for c in new])
-        for candidate in new:
-            candidate.entry_id = claimed[candidate.key]
-            _file(candidate, filing)
-        categories.update(await _create_step(session, user, repository, imported, new))
-        if progress is not None:
-            await progress(done, 0 if last else done + 1)
-    if readable == 0:
-        first = reader.first_failure
-        detail = f" (line {first['line']}: {first['reason']})" if first else ""
-        raise Invalid(f"file: no readable {reader.format} transactions{detail}", field="file")
+    for chunk in rows_in_chunks(prepared.rows, step_rows):
+        claimed = await repository.claim(user.id, imported.id, [row.key for row in chunk])
+        new = [row for row in chunk if row.key in claimed]
+        imported.duplicates += len(chunk) - len(new)
+        touched = await _create_step(session, user, repository, imported, new, claimed, learned)
+        categories.update(touched)
     if alerts:  # once per category, after every row: one alert per threshold crossed
         await expenses.check_budgets_after_bulk(session, user, categories)
-    imported.failed = sorted(failed, key=lambda failure: failure["line"])
-    await repository.stop_counting()
+    imported.failed = prepared.failed
     await repository.flush()
     return imported
 
 
-def _file(candidate: _Candidate, filing: Categorizer) -> None:
+def _category(row: Row, learned: dict[str, dict[str, str]]) -> str:
     """Imported entries: rules, then learning, then the file's own category, then `other`."""
-    kind = "expense" if isinstance(candidate.entry, ExpenseCreate) else "income"
-    category = (
-        filing.category(candidate.row.description, kind)
-        or _file_category(candidate.row)
-        or FALLBACK_CATEGORY
-    )
-    name = "category" if kind == "expense" else "source"
-    candidate.entry = candidate.entry.model_copy(update={name: category})
+    kind = "expense" if row.spent else "income"
+    from_learning = learned[kind].get(row.merchant) if row.merchant else None
+    return row.rule_category or from_learning or row.file_category or FALLBACK_CATEGORY
+
+
+def _entry(row: Row, category: str) -> ExpenseCreate | IncomeCreate:
+    # Checked by the same schemas in the worker (prepare._checked): built, not validated again.
+    values: dict[str, Any] = {"amount": row.amount, "date": row.date}
+    values["description"] = row.description
+    if row.currency is not None:
+        values["currency"] = row.currency
+    if row.spent:
+        return ExpenseCreate.model_construct(category=category, **values)
+    return IncomeCreate.model_construct(source=category, **values)
 
 
 async def _create_step(
@@ -341,36 +257,41 @@ async def _create_step(
     user: User,
     repository: ImportRepository,
     imported: Import,
-    step: list[_Candidate],
+    rows: list[Row],
+    claimed: dict[str, int],
+    learned: dict[str, dict[str, str]],
 ) -> set[str]:
     """Create one step's entries and link them; the expense categories touched."""
-    spent = [c for c in step if isinstance(c.entry, ExpenseCreate)]
-    earned = [c for c in step if isinstance(c.entry, IncomeCreate)]
+    spent = [row for row in rows if row.spent]
+    earned = [row for row in rows if not row.spent]
     touched: set[str] = set()
     if spent:
-        entries = [c.entry for c in spent if isinstance(c.entry, ExpenseCreate)]
-        ids = await expenses.create_many(session, user, entries, check_budgets=False)
+        entries = [_entry(row, _category(row, learned)) for row in spent]
+        ids = await expenses.create_many(
+            session,
+            user,
+            [entry for entry in entries if isinstance(entry, ExpenseCreate)],
+            check_budgets=False,
+        )
         await repository.link(
-            "expense_id", [(c.entry_id, i) for c, i in zip(spent, ids, strict=True)]
+            "expense_id", [(claimed[row.key], i) for row, i in zip(spent, ids, strict=True)]
         )
         imported.expenses += len(ids)
-        touched.update(entry.category.lower() for entry in entries)
+        touched.update(
+            entry.category.lower() for entry in entries if isinstance(entry, ExpenseCreate)
+        )
     if earned:
-        income_entries = [c.entry for c in earned if isinstance(c.entry, IncomeCreate)]
-        ids = await incomes.create_many(session, user, income_entries)
+        income_entries = [_entry(row, _category(row, learned)) for row in earned]
+        ids = await incomes.create_many(
+            session,
+            user,
+            [entry for entry in income_entries if isinstance(entry, IncomeCreate)],
+        )
         await repository.link(
-            "income_id", [(c.entry_id, i) for c, i in zip(earned, ids, strict=True)]
+            "income_id", [(claimed[row.key], i) for row, i in zip(earned, ids, strict=True)]
         )
         imported.incomes += len(ids)
     return touched
-
-
-def _file_category(row: StatementRow) -> str | None:
-    # A category column the file itself has (a CSV mapping's `category`), after the
-    # person's own rules and learning, before the fallback.
-    if row.category and row.category.strip():
-        return row.category.strip()[:64]
-    return None
 
 
 async def list_page(session: AsyncSession, user: User, paging: Paging) -> Page[Import]:

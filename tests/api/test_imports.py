@@ -242,31 +242,38 @@ async def test_list_show_undo_and_isolation(
     assert len((await everything(client, bob))[0]) == 2
 
 
-async def test_all_or_nothing(client: httpx.AsyncClient, alice: dict[str, str], app: Any) -> None:
+async def test_all_or_nothing(
+    client: httpx.AsyncClient, alice: dict[str, str], app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An import that fails after its first thousand rows are written leaves nothing."""
     from sqlalchemy import select
 
+    from core.expenses.service import expenses
     from core.imports.service import ImportOptions, import_statement
     from core.models import User
 
     rows = "".join(f"2024-01-02,SHOP {n},-1.00\n" for n in range(2500))
     content = io.BytesIO(("Date,Description,Amount\n" + rows).encode())
-    steps: list[int] = []
+    written: list[int] = []
+    create_many = expenses.create_many
 
-    async def fail_after_first_step(done: int, total: int) -> None:
-        steps.append(done)
-        raise RuntimeError("the connection dropped")
+    async def fail_after_first_step(*args: Any, **kwargs: Any) -> list[int]:
+        if written:
+            raise RuntimeError("the connection dropped")
+        ids = await create_many(*args, **kwargs)
+        written.append(len(ids))
+        return ids
 
+    monkeypatch.setattr(expenses, "create_many", fail_after_first_step)
     database = app.state.database
     with pytest.raises(RuntimeError):
         async with database.session() as session:
             user = (
                 await session.execute(select(User).where(User.username == "alice"))
             ).scalar_one()
-            await import_statement(
-                session, user, content, "s.csv", 10**8, ImportOptions(), fail_after_first_step
-            )
-    assert steps == [1000]
+            await import_statement(session, user, content, "s.csv", 10**8, ImportOptions())
+    assert written == [1000]
+    monkeypatch.undo()
     assert await everything(client, alice) == ([], [])
     assert (await client.get("/api/imports/", headers=alice)).json() == []
     again = await post_file(client, alice, "s.csv", content.getvalue())
