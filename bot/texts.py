@@ -43,6 +43,10 @@ IN_HOUSEHOLD_ALREADY = "You are a member of that household already."
 JOINED_HOUSEHOLD = "You joined the household {name}. Entries you share with it count for everyone."
 NOT_STARTED = "Send /start first, and I'll set you up."
 CANT_READ = "I couldn't find an amount there. Try: coffee 4.50 — or: +2500 salary"
+TOO_LONG = (
+    "That message is too long for me (over {limit} characters), so nothing was recorded."
+    " One entry per message, e.g.: coffee 4.50"
+)
 SEVERAL_AMOUNTS = (
     "I see more than one amount, so I saved nothing. One entry per message, "
     "e.g.: taxi 18 yesterday — or: lunch 12,30"

@@ -24,6 +24,8 @@ from core.exceptions import Invalid, NotFound
 from core.expenses.schemas import ExpenseCreate
 from core.incomes.schemas import IncomeCreate
 from core.language.parsing import (
+    MAX_MESSAGE_CHARS,
+    TOO_LONG,
     Ambiguous,
     CategoryHints,
     ParsedEntry,
@@ -42,6 +44,7 @@ REFUSALS = {
     "several amounts": texts.SEVERAL_AMOUNTS,
     "no category": texts.NO_CATEGORY,
     "amount out of range": texts.OUT_OF_RANGE,
+    TOO_LONG: texts.TOO_LONG.format(limit=f"{MAX_MESSAGE_CHARS:,}"),
 }
 PHOTO_WAITING = "photo_document_id"  # FSM data: a receipt waiting for its amount
 READINGS = "readings:{message_id}"  # FSM data: the readings of an ambiguous message

@@ -23,6 +23,8 @@ from core.language.questions import Question, is_question_shaped, parse_question
 from core.language.recurrence import Recurrence, find_recurrence
 
 __all__ = [
+    "MAX_MESSAGE_CHARS",
+    "TOO_LONG",
     "Ambiguous",
     "CategoryHints",
     "ParsedEntry",
@@ -34,6 +36,11 @@ __all__ = [
 ]
 
 Kind = Literal["expense", "income"]
+
+# SPEC 12: a longer message is refused before any pattern runs, so what the patterns
+# cost is bounded by this length whatever a stranger sends.
+MAX_MESSAGE_CHARS = 1000
+TOO_LONG = "too long"
 
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 INCOME_WORDS = frozenset({"income", "received", "earned", "receive", "earn", "sold", "sell"})
@@ -123,14 +130,21 @@ _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$")
 _TIME = re.compile(r"^\d{1,2}[:h]\d{2}(?::\d{2})?(?:am|pm)?$|^\d{1,2}(?:am|pm)$", re.I)
 _VERSION = re.compile(r"^v\d+(?:\.\d+)*$|^\d+(?:\.\d+){2,}$", re.I)
 _CODE_AFFIX = re.compile(r"^([a-z]{3})?([+-]?[\d.,']+)([a-z]{3})?$", re.I)
+_TOO_LARGE = Decimal("1e12")  # 12 digits before the point, as the entry schemas take
 _SPACES = "\u00a0\u2009\u202f\u2007\u2008\u200a"
 # Groups of three digits after a space join the number before ("1 500", "2 499,99"),
 # unless more digits, a time, a date or a third group of decimals follow.
 _SPACED_THOUSANDS = re.compile(
     rf"(?<![\d.,'])\d{{1,3}}(?:[ {_SPACES}]\d{{3}})+(?!\d)(?![:/-]\d)(?![.,]\d{{3}})"
 )
-_LINK = re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:com|org|net|io|ru|de|uk|me|app|dev)\b", re.I)
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+# Every pattern here runs on whatever a stranger types (SPEC 12), so none may backtrack
+# super-linearly: each repeated run may start only where a run of its characters starts
+# (the look-behinds), and no two quantifiers may trade the same characters. The old
+# `\S+@\S+\.\w+` took cubic time on "@" * 4096 (28 s; review H1).
+_LINK = re.compile(
+    r"https?://|\bwww\.|(?<![\w-])-*\w[\w-]*\.(?:com|org|net|io|ru|de|uk|me|app|dev)\b", re.I
+)
+_EMAIL = re.compile(r"(?<![^\s@])[^\s@]+@[^\s@]+\.\w+")
 _PHONE = re.compile(
     r"^\+\d[\d ()-]{7,}\d$|\(\d{3}\)\s*\d{3}[-. ]?\d{4}|\b\d{3}[-.]\d{3}[-.]\d{4}\b"
     r"|\b0\d{9,}\b|\+\d{1,3}[ -]?\(?\d{2,4}\)?(?:[ -]?\d{2,4}){2,}"
@@ -337,7 +351,10 @@ def _scan(tokens: list[str], today: date) -> _Scan:
         elif lower == "yesterday":
             scan.day = today - timedelta(days=1)
         elif lower.isdigit() and following in {"day", "days"} and after == "ago":
-            scan.day = today - timedelta(days=int(lower))
+            try:
+                scan.day = today - timedelta(days=int(lower))
+            except (ValueError, OverflowError):  # "²", or before the year 1
+                scan.refusal = "not a date"
             index += 3
             continue
         elif lower in WEEKDAYS:
@@ -432,6 +449,8 @@ def read_message(
     base_currency: str | None = None,
 ) -> ParsedEntry | Question | Ambiguous | Unparsed:
     """Everything a chat message can be; see the module docstring."""
+    if len(text) > MAX_MESSAGE_CHARS:
+        return Unparsed(TOO_LONG)
     hints = hints or CategoryHints()
     text = text.strip()
     forced: Kind | None = None
@@ -498,7 +517,8 @@ def _entry(
     amounts = [(_in_minor_units(amount, token, exponent), token) for amount, token in scan.amounts]
     if len(amounts) > 1 and scan.day_months:
         # "taxi 18 12.03": the token that can be a day.month is the date.
-        dated = [a for a in amounts if a[1] in {token for _, token in scan.day_months}]
+        day_tokens = {token for _, token in scan.day_months}
+        dated = [a for a in amounts if a[1] in day_tokens]
         if len(dated) == 1 and len(amounts) == 2:
             scan.day = scan.day or next(d for d, t in scan.day_months if t == dated[0][1])
             amounts = [a for a in amounts if a is not dated[0]]
@@ -530,7 +550,7 @@ def _entry(
     for amount, _token in amounts:
         if amount is None:
             return Unparsed(f"too many decimals for {currency or base_currency or 'the currency'}")
-        if amount >= Decimal("1e12"):
+        if amount >= _TOO_LARGE:
             return Unparsed("amount out of range")
         readings.append(
             ParsedEntry(
@@ -555,11 +575,17 @@ def _in_minor_units(amount: Decimal, token: str, exponent: int) -> Decimal | Non
         amount = Decimal(token.replace(",", "."))  # "1.250" is 1.250 KWD, not 1250
     if -amount.as_tuple().exponent > exponent:  # type: ignore[operator]
         return None
+    if amount >= _TOO_LARGE:
+        # Past the context's 28 digits quantize raises InvalidOperation (a bot error for
+        # "coffee 1111…1"); the caller refuses it as out of range anyway.
+        return amount
     return amount.quantize(Decimal(1).scaleb(-exponent))
 
 
 # The reasons the bot has words for today; parse_message answers only with these.
-LEGACY_REASONS = frozenset({"no amount", "several amounts", "no category", "amount out of range"})
+LEGACY_REASONS = frozenset(
+    {"no amount", "several amounts", "no category", "amount out of range", TOO_LONG}
+)
 
 
 def parse_message(
@@ -584,8 +610,9 @@ def parse_message(
 
 def parse_amount_in(token: str, currency: str) -> Decimal | None:
     """A positive amount of `currency` with its own decimals ("1.250" is 1.250 KWD but
-    1250 EUR); None when it is no number or has more decimals than `currency` takes."""
+    1250 EUR); None when it is no number, has more decimals than `currency` takes or
+    is past 12 digits."""
     amount = parse_amount(token)
-    if amount is None:
+    if amount is None or amount >= _TOO_LARGE:
         return None
     return _in_minor_units(amount, token, _exponent(currency, None))
