@@ -103,6 +103,10 @@ class OwnedRepository(Generic[ModelT]):
     async def flush(self) -> None:
         await self.session.flush()
 
+    async def in_household(self, user_id: int, household_id: int) -> bool:
+        """Whether the user is a member of the household now."""
+        return bool((await self.session.execute(select(is_member(user_id, household_id)))).scalar())
+
     async def remove(self, obj: ModelT) -> None:
         await self.session.delete(obj)
 
@@ -203,17 +207,29 @@ class OwnedService(Generic[ModelT, CreateT]):
         await self.after_change(session, user, obj)
         return obj
 
+    async def changeable(self, session: AsyncSession, user: User, object_id: int) -> ModelT:
+        """The user's object for a change or a delete. A shared one (its stored
+        `household_id` set) only while the user is still a member of that household:
+        who left or was removed can no longer touch what the others count (NotFound)."""
+        obj = await self.get(session, user, object_id)
+        household_id = getattr(obj, "household_id", None)
+        if household_id is not None and not await self.repository(session).in_household(
+            user.id, household_id
+        ):
+            raise NotFound(self.name)
+        return obj
+
     async def replace(
         self, session: AsyncSession, user: User, object_id: int, data: CreateT
     ) -> ModelT:
-        obj = await self.get(session, user, object_id)
+        obj = await self.changeable(session, user, object_id)
         return await self._apply(session, user, obj, self._values(user, data))
 
     async def update(
         self, session: AsyncSession, user: User, object_id: int, changes: BaseModel
     ) -> ModelT:
         """PATCH: the changes merged over the stored object, then validated whole."""
-        obj = await self.get(session, user, object_id)
+        obj = await self.changeable(session, user, object_id)
         # Fields kept outside the row (an entry's tags) are not merged from it.
         current = {
             name: getattr(obj, name)
@@ -242,7 +258,7 @@ class OwnedService(Generic[ModelT, CreateT]):
         return obj
 
     async def delete(self, session: AsyncSession, user: User, object_id: int) -> None:
-        obj = await self.get(session, user, object_id)
+        obj = await self.changeable(session, user, object_id)
         await self.repository(session).remove(obj)
 
     async def after_change(self, session: AsyncSession, user: User, obj: ModelT) -> None:

@@ -42,7 +42,9 @@ class BadRequest(FinbotError):
 
 
 class Forbidden(FinbotError):
-    """Only for signed links that fail their check; other users' objects are NotFound."""
+    """403: a signed link that fails its check, or a household member asking for what
+    only its owner may do (the message says why). Other users' objects, and households
+    one is not a member of, are NotFound."""
 
 
 class PayloadTooLarge(FinbotError):

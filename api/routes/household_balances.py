@@ -10,6 +10,10 @@ from core.households.service import get_household
 from core.models import Settlement
 
 router = APIRouter(prefix="/api/households", tags=["households"])
+PARTIES_ONLY = {
+    **NOT_FOUND,
+    403: {"description": "A member who is neither the settlement's payer nor its payee"},
+}
 
 
 @router.get(
@@ -58,3 +62,17 @@ async def list_settlements(
     result = await balances.list_settlements(session, household, page)
     response.headers["X-Total-Count"] = str(result.total)
     return result.items
+
+
+@router.delete(
+    "/{household_id}/settlements/{settlement_id}/",
+    status_code=204,
+    responses=PARTIES_ONLY,
+    summary="Take back a settlement (its payer or its payee)",
+)
+async def delete_settlement(
+    session: SessionDep, user: CurrentUser, household_id: ObjectId, settlement_id: ObjectId
+) -> Response:
+    household = await get_household(session, user.id, household_id)
+    await balances.delete_settlement(session, household, user, settlement_id)
+    return Response(status_code=204)

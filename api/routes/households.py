@@ -25,6 +25,10 @@ from core.schemas import IsoDate
 router = APIRouter(prefix="/api/households", tags=["households"])
 # Paths take `{household_id:int}`: only digits match, so GET /join/ is a 405, not an id.
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OWNER_ONLY = {
+    **NOT_FOUND,
+    403: {"description": "A member asking for what only the owner may do (the message says why)"},
+}
 
 
 def invite_link(settings: Settings) -> Any:
@@ -83,9 +87,22 @@ async def invite(
 
 
 @router.delete(
+    "/{household_id:int}/invites/",
+    status_code=204,
+    responses=OWNER_ONLY,
+    summary="Withdraw every unused invite (the owner)",
+)
+async def revoke_invites(
+    session: SessionDep, user: CurrentUser, household_id: ObjectId
+) -> Response:
+    await households.revoke_invites(session, user, household_id)
+    return Response(status_code=204)
+
+
+@router.delete(
     "/{household_id:int}/members/{user_id}/",
     status_code=204,
-    responses=NOT_FOUND,
+    responses=OWNER_ONLY,
     summary="Remove a member (the owner: anyone; a member: themself)",
 )
 async def remove_member(

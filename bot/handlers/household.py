@@ -42,7 +42,13 @@ from core.currencies.codes import CURRENCY_EXPONENTS
 from core.exceptions import Invalid, NotFound
 from core.households import chats as groups
 from core.households.balances import household_balances, record_settlement
-from core.language.parsing import Ambiguous, ParsedEntry, Unparsed, read_message
+from core.language.parsing import (
+    MAX_MESSAGE_CHARS,
+    Ambiguous,
+    ParsedEntry,
+    Unparsed,
+    read_message,
+)
 from core.models import Household, User
 from core.periods import local_today
 from core.telegram import service as chats
@@ -54,6 +60,31 @@ GROUPS = {"group", "supergroup"}
 # here it is a time, and the message is talk.
 TIME_TALK = re.compile(r"\b(at|around|by|until|till|before|after|from)\s+\d{1,2}(?![\d.,])", re.I)
 ADMINS = {"administrator", "creator"}
+UNBIND = "unbind"
+# Said to someone who is not a member of the group's household: nothing of it (its
+# name, its id) is theirs to learn from the group.
+GROUP_NOT_FOR_YOU = (
+    "That is for the members of this group's household. Ask a member for an invite, "
+    "and join with its code."
+)
+GROUP_NOT_A_MEMBER_HERE = (
+    "You are not a member of this group's household, so I saved nothing. Ask a member "
+    "for an invite, and join with its code."
+)
+GROUP_OWNER_BINDS = (
+    "Only the owner of {household} ({owner}) can make a group its chat. To keep a "
+    "household of your own here, create one in the app and send /household <its name>."
+)
+GROUP_OWNER_UNBINDS = "Only the owner of {household} ({owner}) can unbind it from this group."
+GROUP_UNBOUND = (
+    "This group is no longer the chat of the household {household}: I read nothing here "
+    "any more. Its owner can send /household here again."
+)
+GROUP_SETTLE_WHICH = (
+    "Several members answer to {name}: {people}. Mention the one you mean (tap their "
+    "name), or write their @name that nobody else has."
+)
+GROUP_TOO_LONG = texts.TOO_LONG.format(limit=f"{MAX_MESSAGE_CHARS:,}")
 
 
 async def bot_link(bot: Bot) -> str:
@@ -91,9 +122,19 @@ async def household_command(
         await message.reply(texts.GROUP_UNLINKED.format(link=await bot_link(bot)))
         return
     await remember(session, user, message)
+    if (command.args or "").strip().lower() == UNBIND:
+        await unbind(message, session, user)
+        return
     bound = await groups.bind_chat(session, user, message.chat.id, message.chat.title, command.args)
     await session.commit()
     household = bound.household
+    if bound.outcome == "already" and not bound.member:
+        await message.reply(GROUP_NOT_FOR_YOU)
+        return
+    if bound.outcome == "not-owner" and household is not None:
+        owner = display_name(bound.owner) if bound.owner else "someone else"
+        await message.reply(GROUP_OWNER_BINDS.format(household=household.name, owner=owner))
+        return
     if bound.outcome == "no-such" or household is None:
         choices = (
             texts.GROUP_CHOICES.format(names=", ".join(bound.choices))
@@ -111,6 +152,22 @@ async def household_command(
     if not await sees_plain_messages(bot, message.chat.id):
         answer += texts.GROUP_PRIVACY
     await message.reply(answer)
+
+
+async def unbind(message: Message, session: AsyncSession, user: User) -> None:
+    """`/household unbind`: the owner takes the household out of this group."""
+    unbound = await groups.unbind_chat(session, user, message.chat.id)
+    await session.commit()
+    household = unbound.household
+    if unbound.outcome == "not-bound":
+        await message.reply(texts.GROUP_NOT_BOUND)
+    elif unbound.outcome == "not-member" or household is None:
+        await message.reply(GROUP_NOT_FOR_YOU)
+    elif unbound.outcome == "not-owner":
+        owner = display_name(unbound.owner) if unbound.owner else "someone else"
+        await message.reply(GROUP_OWNER_UNBINDS.format(household=household.name, owner=owner))
+    else:
+        await message.reply(GROUP_UNBOUND.format(household=household.name))
 
 
 async def remember(session: AsyncSession, user: User, message: Message) -> None:
@@ -132,9 +189,7 @@ async def household_for(
         return None
     if not await groups.is_member(session, household, user):
         await remember(session, user, message)
-        await message.reply(
-            texts.GROUP_MEMBERS_ONLY.format(household=household.name, id=household.id)
-        )
+        await message.reply(GROUP_NOT_FOR_YOU)
         return None
     return household
 
@@ -223,6 +278,12 @@ async def settle(
         )
         if payee is None:
             raise NotFound("member")
+    except groups.AmbiguousMember as ambiguous:
+        people_named = ", ".join(
+            f"{display_name(p)} (finbot: {p.username})" for p in ambiguous.people
+        )
+        await message.reply(GROUP_SETTLE_WHICH.format(name=name, people=people_named))
+        return
     except NotFound:
         await message.reply(
             texts.GROUP_SETTLE_UNKNOWN.format(
@@ -299,6 +360,11 @@ async def entry(
     if household is None:
         return  # not a household's group (yet): its talk is none of ours
     text = message.text or ""
+    if len(text) > MAX_MESSAGE_CHARS:
+        # Never read: a member is told why nothing was recorded; anyone else, nothing.
+        if user is not None and await groups.is_member(session, household, user):
+            await message.reply(GROUP_TOO_LONG)
+        return
     # First without any query: most of a group's messages are talk.
     if not isinstance(group_reading(text, None, None), ParsedEntry | Ambiguous):
         if user is not None:
@@ -316,9 +382,7 @@ async def entry(
         return  # refused with the sender's own currency, say: no answer in a group
     if not member:
         await session.commit()
-        await message.reply(
-            texts.GROUP_NOT_A_MEMBER.format(household=household.name, id=household.id)
-        )
+        await message.reply(GROUP_NOT_A_MEMBER_HERE)
         return
     if isinstance(reading, Ambiguous):
         await ask_which(message, state, user, reading)
@@ -368,6 +432,8 @@ async def edited(message: Message, session: AsyncSession, user: User | None) -> 
     household = await groups.household_of_chat(session, message.chat.id)
     if household is None or user is None or not await groups.is_member(session, household, user):
         return
+    if len(message.text or "") > MAX_MESSAGE_CHARS:
+        return  # its entry stays as it was; an edit gets no answer
     hints = await chats.hints(session, user)
     reading = group_reading(message.text or "", user, hints)
     if isinstance(reading, ParsedEntry) and reading.rrule is None:
@@ -494,11 +560,15 @@ async def undo(query: CallbackQuery, session: AsyncSession, user: User | None) -
         return
     _, (entry_id, *_) = parts
     chat = query.message.chat.id if query.message else None
-    what = (
-        await chats.forget(session, user, chat, int(entry_id))
-        if user is not None and chat is not None and entry_id.isdigit()
-        else None
-    )
+    try:
+        what = (
+            await chats.forget(session, user, chat, int(entry_id))
+            if user is not None and chat is not None and entry_id.isdigit()
+            else None
+        )
+    except NotFound:  # a shared entry of a household its sender has left
+        await session.rollback()
+        what = None
     await session.commit()
     await query.answer(texts.UNDONE.format(what=what) if what else texts.TOO_OLD_TO_CHANGE)
     if what and isinstance(query.message, Message):

@@ -25,15 +25,19 @@ class BudgetService(OwnedService[Budget, BudgetCreate]):
     ) -> list[BaseModel]:
         today = local_today(user.timezone)
         repository = BudgetRepository(session)
-        ids = [budget.id for budget in objects if budget.household_id is None]
+        # A household's figures only to its members now: a budget left behind in a
+        # household its creator left shows what they spent themself, as a personal one.
+        households = {b.household_id for b in objects if b.household_id is not None}
+        mine = {h for h in households if await repository.in_household(user.id, h)}
+        ids = [budget.id for budget in objects if budget.household_id not in mine]
         spent = await repository.spent(ids, today, user.pay_day)
         carried = await repository.carried(ids, today, user.pay_day)
         shared = await household_figures(
-            session, [budget.id for budget in objects if budget.household_id is not None]
+            session, [budget.id for budget in objects if budget.household_id in mine]
         )
         answers: list[BaseModel] = []
         for budget in objects:
-            if budget.household_id is None:
+            if budget.household_id not in mine:
                 used, limit = spent[budget.id], budget.limit + carried.get(budget.id, 0)
                 currency = user.currency
             else:

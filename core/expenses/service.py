@@ -10,7 +10,7 @@ from core.currencies.service import price_entries, price_entry
 from core.documents.repository import DocumentRepository
 from core.expenses.repository import ExpenseRepository
 from core.expenses.schemas import EXPENSE_LIST_JSON, ExpenseCreate, ExpenseOut
-from core.households.balances import checked_split, save_split, splits_of
+from core.households.balances import checked_split, freeze_roster, save_split, splits_of
 from core.households.service import check_household
 from core.models import Expense, User
 from core.periods import local_today
@@ -143,6 +143,8 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         if split:
             split = await checked_split(session, user, values.get("household_id"), split)
         expense, has_budget = await ExpenseRepository(session).insert(user.id, values)
+        if expense.household_id is not None:  # its sharers are the members of this moment
+            await freeze_roster(session, [expense.id], expense.household_id)
         if tags:
             await TagRepository(session).replace("expense", expense.id, tags)
             setattr(expense, GIVEN_TAGS, tags)
@@ -173,6 +175,12 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
         ]
         values = await price_entries(session, user.currency, values)
         ids = await ExpenseRepository(session).insert_many(user.id, values)
+        shared: dict[int, list[int]] = {}
+        for expense_id, entry in zip(ids, entries, strict=True):
+            if entry.household_id is not None:
+                shared.setdefault(entry.household_id, []).append(expense_id)
+        for household_id, expense_ids in shared.items():
+            await freeze_roster(session, expense_ids, household_id)
         if check_budgets:
             for category in dict.fromkeys(entry.category.lower() for entry in entries):
                 await check_category(session, user, category)
@@ -217,7 +225,12 @@ class ExpenseService(OwnedService[Expense, ExpenseCreate]):
             "household_id": obj.household_id,
         }
         values = await price_entry(session, user.currency, {**stored, **values})
+        moved = household_id != obj.household_id
         expense = await super()._apply(session, user, obj, values)
+        if moved:
+            # Recorded anew in its new household: shared by that one's members of now.
+            # A change of amount, date or split keeps its sharers: its shares rescale.
+            await freeze_roster(session, [expense.id], expense.household_id)
         if tags is not None:
             await TagRepository(session).replace("expense", expense.id, tags)
         if split is not None:

@@ -4,12 +4,14 @@ Everything is summed in whole minor units of the household's currency (integers)
 SQLite and PostgreSQL give the same exact figures as core/households/settle.py, whose
 leftover-cent rule the statement reproduces:
 
-- Equal splits (an expense without expense_shares rows) among the n current members:
+- Equal splits (an expense without expense_shares rows) among the n people of the
+  expense's roster (the household's members when it was recorded, expense_rosters):
   everyone gets units // n, and the units % n leftover go one each by the rank
-  (payer first, then by user id). Member m's rank for payer p is 0 when m = p, else
-  idx(m) + [idx(p) > idx(m)] (idx: m's place among the members by id; a payer who is
-  no longer a member ranks nobody). So the expenses need no row per member: grouped
-  by (payer, units % n) they are a few dozen rows, met with the members afterwards.
+  (payer first, then by user id). Person m's rank for payer p is 0 when m = p, else
+  idx(m) + [idx(p) > idx(m)] (idx: m's place on the roster by id; a payer who is
+  not on it ranks nobody). So the expenses need no row per person: grouped by
+  (roster, payer, units % n) they are a few dozen rows, met with the rosters'
+  people afterwards. Rosters are few: one per change of membership.
 - Uneven splits (rows of integer billionths s, summing to 10^9): each part is
   floor(units * s / 10^9), computed as (units / G) * s + (units % G) * s / G with
   G = 10^9 so no product overflows 64 bits; the leftover goes by ROW_NUMBER() over
@@ -45,8 +47,13 @@ from core.crud import Page, Paging
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.currencies.repository import conversion_table, convert_amount
 from core.models import Expense, ExpenseShare, HouseholdMember, Settlement, User
-from core.models.base import MONEY_SCALE
-from core.models.households import SHARE_UNIT
+from core.models.base import MONEY_SCALE, utcnow
+from core.models.households import (
+    SHARE_UNIT,
+    ExpenseRoster,
+    HouseholdRoster,
+    HouseholdRosterMember,
+)
 
 _SQLITE_UNITS = "finbot_household_units"
 
@@ -105,6 +112,67 @@ class BalanceRepository:
                     for user_id, share in split.items()
                 ],
             )
+
+    async def current_roster(self, household_id: int) -> int:
+        """The id of a roster of the household's members now: its latest one when that
+        still matches them (the usual case: one query), else a new one."""
+        latest = (
+            select(func.max(HouseholdRoster.id))
+            .where(HouseholdRoster.household_id == household_id)
+            .scalar_subquery()
+        )
+        on_roster = select(HouseholdRosterMember.user_id).where(
+            HouseholdRosterMember.roster_id == latest
+        )
+        now_members = select(HouseholdMember.user_id).where(
+            HouseholdMember.household_id == household_id
+        )
+        joined = exists().where(
+            HouseholdMember.household_id == household_id, HouseholdMember.user_id.not_in(on_roster)
+        )
+        left = exists().where(
+            HouseholdRosterMember.roster_id == latest,
+            HouseholdRosterMember.user_id.not_in(now_members),
+        )
+        row = (await self.session.execute(select(latest, joined | left))).one()
+        if row[0] is not None and not row[1]:
+            return int(row[0])
+        roster = HouseholdRoster(household_id=household_id, created_at=utcnow())
+        self.session.add(roster)
+        await self.session.flush()
+        await self.session.execute(
+            insert(HouseholdRosterMember).from_select(
+                ["roster_id", "user_id"],
+                select(literal(roster.id), HouseholdMember.user_id).where(
+                    HouseholdMember.household_id == household_id
+                ),
+            )
+        )
+        return roster.id
+
+    async def put_on_roster(self, expense_ids: list[int], roster_id: int | None) -> None:
+        """These expenses are shared by the roster's people from now on (None: by nobody,
+        as they left their household)."""
+        if not expense_ids:
+            return
+        await self.session.execute(
+            delete(ExpenseRoster).where(ExpenseRoster.expense_id.in_(expense_ids))
+        )
+        if roster_id is not None:
+            await self.session.execute(
+                insert(ExpenseRoster),
+                [{"expense_id": expense_id, "roster_id": roster_id} for expense_id in expense_ids],
+            )
+
+    async def settlement(self, household_id: int, settlement_id: int) -> Settlement | None:
+        query = select(Settlement).where(
+            Settlement.household_id == household_id, Settlement.id == settlement_id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def delete_settlement(self, settlement: Settlement) -> None:
+        await self.session.delete(settlement)
+        await self.session.flush()
 
     async def settlements(self, household_id: int, paging: Paging) -> Page[Settlement]:
         """A page of the household's settlements, newest first, and their total."""
@@ -222,14 +290,33 @@ def _totals_statement(dialect: str, household_id: int, currency: str, exponent: 
     foreign = Expense.currency != currency
 
     members = (
-        select(
-            HouseholdMember.user_id.label("user_id"),
-            (func.row_number().over(order_by=HouseholdMember.user_id) - 1).label("idx"),
-        )
+        select(HouseholdMember.user_id.label("user_id"))
         .where(HouseholdMember.household_id == household_id)
         .cte("members")
     )
-    member_count = select(func.count()).select_from(members).scalar_subquery()
+    # The people each equal split is over: the household's rosters (frozen when their
+    # expenses were recorded), and roster 0, the members now, for a shared expense that
+    # has no roster (one written straight to the table, past the services).
+    on_rosters = (
+        select(
+            HouseholdRosterMember.roster_id.label("roster"),
+            HouseholdRosterMember.user_id.label("user_id"),
+        )
+        .join(HouseholdRoster, HouseholdRoster.id == HouseholdRosterMember.roster_id)
+        .where(HouseholdRoster.household_id == household_id)
+    )
+    now_members = select(literal(0, Integer).label("roster"), members.c.user_id)
+    everyone = union_all(on_rosters, now_members).subquery("everyone")
+    people = select(
+        everyone.c.roster,
+        everyone.c.user_id,
+        (
+            func.row_number().over(partition_by=everyone.c.roster, order_by=everyone.c.user_id) - 1
+        ).label("idx"),
+    ).cte("people")
+    sizes = (
+        select(people.c.roster, func.count().label("n")).group_by(people.c.roster).subquery("sizes")
+    )
 
     # Rates once per distinct (currency, day) of the foreign-currency entries only.
     rates = conversion_table(
@@ -246,28 +333,36 @@ def _totals_statement(dialect: str, household_id: int, currency: str, exponent: 
         ),
     )
     shared = (
-        select(Expense.id.label("id"), Expense.user_id.label("payer"), units.label("units"))
+        select(
+            Expense.id.label("id"),
+            Expense.user_id.label("payer"),
+            units.label("units"),
+            func.coalesce(ExpenseRoster.roster_id, 0).label("roster"),
+        )
         .outerjoin(rates, and_(rates.c.currency == Expense.currency, rates.c.day == Expense.date))
+        .outerjoin(ExpenseRoster, ExpenseRoster.expense_id == Expense.id)
         .where(in_household)
         .cte("shared")
     )
 
-    # Equal splits, grouped by what decides who gets a leftover unit.
-    # NULL for a household without members (never kept, but no division by zero).
-    n = type_coerce(func.nullif(member_count, 0), BigInteger)
+    # Equal splits, grouped by what decides who gets a leftover unit: the roster, the
+    # payer and the leftover. A roster has at least one person (its recorder).
+    n = type_coerce(sizes.c.n, BigInteger)
     leftover = shared.c.units % n
     equal = (
         select(
+            shared.c.roster,
             shared.c.payer,
             leftover.label("leftover"),
             func.count().label("expenses"),
             func.sum(shared.c.units // n).label("each"),
         )
+        .join(sizes, sizes.c.roster == shared.c.roster)
         .where(~exists().where(ExpenseShare.expense_id == shared.c.id), shared.c.units.is_not(None))
-        .group_by(shared.c.payer, leftover)
+        .group_by(shared.c.roster, shared.c.payer, leftover)
         .cte("equal")
     )
-    member, payer = members.alias("member"), members.alias("payer_member")
+    member, payer = people.alias("member"), people.alias("payer_member")
     rank = case(
         (member.c.user_id == equal.c.payer, 0),
         (payer.c.idx > member.c.idx, member.c.idx + 1),
@@ -283,8 +378,8 @@ def _totals_statement(dialect: str, household_id: int, currency: str, exponent: 
             zero,
         )
         .select_from(equal)
-        .join(member, literal(True))
-        .outerjoin(payer, payer.c.user_id == equal.c.payer)
+        .join(member, member.c.roster == equal.c.roster)
+        .outerjoin(payer, and_(payer.c.roster == equal.c.roster, payer.c.user_id == equal.c.payer))
         .group_by(member.c.user_id)
     )
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.crud import Page, Paging
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.currencies.service import read_priced
-from core.exceptions import Invalid, NotFound
+from core.exceptions import Forbidden, Invalid, NotFound
 from core.households import settle
 from core.households.balance_repository import BalanceRepository
 from core.households.balance_schemas import BalancesOut, MemberBalanceOut, TransferOut
@@ -121,6 +121,17 @@ async def save_split(session: AsyncSession, expense_id: int, split: dict[int, De
     await BalanceRepository(session).replace_shares(expense_id, split)
 
 
+async def freeze_roster(
+    session: AsyncSession, expense_ids: list[int], household_id: int | None
+) -> None:
+    """These expenses were just recorded in (or moved into) `household_id`: their equal
+    split is over its members of this moment from now on, whoever joins or leaves
+    later (SPEC 8). None: they left their household and are shared by nobody."""
+    repository = BalanceRepository(session)
+    roster = None if household_id is None else await repository.current_roster(household_id)
+    await repository.put_on_roster(expense_ids, roster)
+
+
 async def splits_of(session: AsyncSession, expense_ids: list[int]) -> dict[int, dict[int, Decimal]]:
     """The uneven splits of these expenses (an expense split equally has none)."""
     return await BalanceRepository(session).shares_of(expense_ids)
@@ -136,12 +147,18 @@ async def record_settlement(
     note: str = "",
 ) -> Settlement:
     """Money one member paid another: both members, different, amount > 0 in the
-    household currency's minor units (else Invalid naming the field). Any member may
-    record one, as any member may record a shared expense; `by_user` is kept."""
+    household currency's minor units (else Invalid naming the field). Only its payer or
+    its payee records it (anyone else: Invalid naming `from_user_id`: nobody settles
+    for two others); `by_user` is kept."""
     repository = BalanceRepository(session)
     members = await member_ids(session, household.id)
     if by_user.id not in members:
         raise NotFound("household")
+    if by_user.id not in (from_user_id, to_user_id):
+        raise Invalid(
+            "a settlement is recorded by its payer or its payee: you must be one of them",
+            field="from_user_id",
+        )
     if amount >= MONEY_LIMIT:
         raise Invalid("amount is too large", field="amount")
     settle.check_settlement(
@@ -157,6 +174,20 @@ async def record_settlement(
         note=note,
         created_by=by_user.id,
     )
+
+
+async def delete_settlement(
+    session: AsyncSession, household: Household, by_user: User, settlement_id: int
+) -> None:
+    """Its payer or its payee takes a settlement back. Another member sees it in the
+    list, so it is no secret to them: Forbidden naming why; not the household's: 404."""
+    repository = BalanceRepository(session)
+    settlement = await repository.settlement(household.id, settlement_id)
+    if settlement is None:
+        raise NotFound("settlement")
+    if by_user.id not in (settlement.from_user_id, settlement.to_user_id):
+        raise Forbidden("only the settlement's payer or payee can delete it")
+    await repository.delete_settlement(settlement)
 
 
 async def list_settlements(

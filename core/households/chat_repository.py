@@ -32,6 +32,19 @@ class HouseholdChatRepository:
         )
         return [(household, role) for household, role in (await self.session.execute(query))]
 
+    async def unbind(self, household: Household) -> None:
+        household.chat_id = None
+        await self.session.flush()
+
+    async def owner(self, household_id: int) -> User | None:
+        query = (
+            select(User)
+            .join(HouseholdMember, HouseholdMember.user_id == User.id)
+            .where(HouseholdMember.household_id == household_id, HouseholdMember.role == "owner")
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def bind(self, household: Household, chat_id: int, at: datetime) -> None:
         household.chat_id = chat_id
         # Posts made while the household had no group were for no one: they stay in

@@ -35,6 +35,9 @@ class HouseholdRepository:
         )
         await self.session.flush()
 
+    async def get(self, household_id: int) -> Household | None:
+        return await self.session.get(Household, household_id)
+
     async def currencies(self, household_ids: set[int]) -> dict[int, str]:
         query = select(Household.id, Household.currency).where(Household.id.in_(household_ids))
         return {
@@ -142,6 +145,17 @@ class HouseholdRepository:
         if lock:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def delete_unused_invites(self, household_id: int, created_by: int | None = None) -> int:
+        """Delete the household's invites nobody used (only those `created_by` made, if
+        given); how many."""
+        statement = delete(HouseholdInvite).where(
+            HouseholdInvite.household_id == household_id, HouseholdInvite.used_at.is_(None)
+        )
+        if created_by is not None:
+            statement = statement.where(HouseholdInvite.created_by == created_by)
+        result = await self.session.execute(statement)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def count_members(self, household_id: int) -> int:
         query = select(func.count()).where(HouseholdMember.household_id == household_id)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.exceptions import Conflict, Invalid, NotFound
+from core.exceptions import Conflict, Forbidden, Invalid, NotFound
 from core.households.repository import HouseholdRepository
 from core.households.schemas import HouseholdOut, InviteOut, MemberOut
 from core.models import Household, User
@@ -94,6 +94,16 @@ async def create_invite(
     return InviteOut(code=code, url=link(code), expires_at=expires_at)
 
 
+async def invited_to(session: AsyncSession, code: str) -> Household | None:
+    """The household an invite code is for while the code can still be used (else None),
+    without using it: what a person is asked to confirm before joining."""
+    repository = HouseholdRepository(session)
+    invite = await repository.invite(invite_digest(code.strip()))
+    if invite is None or invite.used_at is not None or invite.expires_at <= utcnow():
+        return None
+    return await repository.get(invite.household_id)
+
+
 async def join(session: AsyncSession, user: User, code: str) -> Household:
     """Join with an invite's code: unknown, used or expired is 422 naming `code`; a member
     already is 409 and leaves the code unused."""
@@ -123,10 +133,11 @@ async def join(session: AsyncSession, user: User, code: str) -> Household:
 async def remove_member(
     session: AsyncSession, user: User, household_id: int, member_id: int
 ) -> None:
-    """The owner removes anyone; a member removes only themself (anyone else's membership
-    is 404 to them, as nothing of another's is theirs to touch). The owner leaving
-    passes ownership to the longest-standing member; the last one leaving deletes the
-    household (its shared entries become their creators' own again)."""
+    """The owner removes anyone; a member removes only themself (another member is 403
+    naming why: the members are no secret to a member; someone who is not a member is
+    404). The owner leaving passes ownership to the longest-standing member; the last
+    one leaving deletes the household (its shared entries become their creators' own
+    again). The invites the leaver made and nobody used stop working."""
     household = await get_household(session, user.id, household_id)
     repository = HouseholdRepository(session)
     # Locked: two removals at once must not both see someone else left to inherit.
@@ -136,12 +147,31 @@ async def remove_member(
     if acting is None or leaving is None:
         raise NotFound("member")
     if acting.role != "owner" and member_id != user.id:
-        raise NotFound("member")
+        raise Forbidden("only the household's owner can remove another member")
     remaining = [m for m in memberships if m.user_id != member_id]
     if not remaining:
         await repository.delete(household)
         return
     await repository.remove_member(household.id, member_id)
+    await repository.delete_unused_invites(household.id, created_by=member_id)
     if leaving.role == "owner":
         remaining[0].role = "owner"  # longest-standing first
     await session.flush()
+
+
+async def revoke_invites(session: AsyncSession, user: User, household_id: int) -> int:
+    """The owner withdraws every unused invite of the household (anyone's); how many.
+    A member is 403 naming why, anyone else 404."""
+    await get_household(session, user.id, household_id)
+    await require_owner(session, user, household_id, "withdraw its invites")
+    return await HouseholdRepository(session).delete_unused_invites(household_id)
+
+
+async def require_owner(session: AsyncSession, user: User, household_id: int, what: str) -> None:
+    """Forbidden naming why unless the user owns the household (the caller has checked
+    they are a member: to anyone else the household is NotFound)."""
+    membership = await HouseholdRepository(session).membership(household_id, user.id)
+    if membership is None:
+        raise NotFound("household")
+    if membership.role != "owner":
+        raise Forbidden(f"only the household's owner can {what}")

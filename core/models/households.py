@@ -91,9 +91,49 @@ class HouseholdInvite(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class HouseholdRoster(Base):
+    """A household's members at one moment, frozen: the people an equal split is over.
+
+    A new roster is made when an expense is recorded and the latest one no longer
+    matches the members (someone joined or left), so rosters are few: one per change
+    of membership that was followed by an expense."""
+
+    __tablename__ = "household_rosters"
+    __table_args__ = (Index("ix_household_rosters_household", "household_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HouseholdRosterMember(Base):
+    __tablename__ = "household_roster_members"
+
+    roster_id: Mapped[int] = mapped_column(
+        ForeignKey("household_rosters.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ExpenseRoster(Base):
+    """Who shares a shared expense: the household's members when it was recorded (or
+    moved into the household). Its equal split is over that roster, so a member who
+    joins later owes nothing of it and one who leaves keeps their share."""
+
+    __tablename__ = "expense_rosters"
+    __table_args__ = (Index("ix_expense_rosters_roster", "roster_id"),)
+
+    expense_id: Mapped[int] = mapped_column(
+        ForeignKey("expenses.id", ondelete="CASCADE"), primary_key=True
+    )
+    roster_id: Mapped[int] = mapped_column(ForeignKey("household_rosters.id", ondelete="CASCADE"))
+
+
 class ExpenseShare(Base):
     """An uneven split of a shared expense: one row per member with a share.
-    An expense without rows is split equally among the household's members."""
+    An expense without rows is split equally over its roster (ExpenseRoster)."""
 
     __tablename__ = "expense_shares"
     __table_args__ = (CheckConstraint("share > 0", name="share_positive"),)

@@ -303,8 +303,8 @@ async def test_non_members_and_ex_members_get_404(client):
         assert (await client.get(path, headers=heads[1])).status_code == 404
     balances = exact(await client.get(paths[0], headers=heads[0]))
     lines = {int(m["user_id"]): (m["member"], m["balance"]) for m in balances["members"]}
-    # Equal among the members now: Ann alone owes Ben's 30.00.
-    assert lines == {ann: (True, D(-30)), ben: (False, D(30))}
+    # Shares were fixed when the expense was recorded: Ben's leaving keeps Ann's half.
+    assert lines == {ann: (True, D(-15)), ben: (False, D(15))}
     assert (await client.get(paths[0])).status_code == 401
 
 

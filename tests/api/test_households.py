@@ -102,10 +102,16 @@ async def test_removal_rights_and_ownership_passing_on(app, client, alice, bob):
     alice_id, bob_id, carol_id = [await ids(client, h) for h in (alice, bob, carol)]
     members = f"/api/households/{household_id}/members"
 
-    # A member removes nobody else (not theirs to touch: 404), not even the owner.
-    assert (await client.delete(f"{members}/{carol_id}/", headers=bob)).status_code == 404
-    assert (await client.delete(f"{members}/{alice_id}/", headers=bob)).status_code == 404
+    # A member removes nobody else, not even the owner: the members are no secret to a
+    # member, so the answer is 403 naming why; someone who is no member is 404.
+    for other in (carol_id, alice_id):
+        refused = await client.delete(f"{members}/{other}/", headers=bob)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["detail"] == "only the household's owner can remove another member"
+    stranger = await make_user(client, "dave")
+    assert (await client.delete(f"{members}/{bob_id}/", headers=stranger)).status_code == 404
     assert (await client.delete(f"{members}/999999/", headers=alice)).status_code == 404
+    assert (await client.delete(f"{members}/999999/", headers=bob)).status_code == 404
     # The owner removes anyone.
     assert (await client.delete(f"{members}/{carol_id}/", headers=alice)).status_code == 204
     assert (await client.get(f"/api/households/{household_id}/", headers=carol)).status_code == 404

@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 
 from bot.delivery import ChatDelivery
 from core.db import Database
-from core.models import Expense, Household, HouseholdChatPost, HouseholdMember, User
+from core.models import (
+    Expense,
+    Household,
+    HouseholdChatPost,
+    HouseholdMember,
+    Settlement,
+    User,
+)
 from core.periods import local_today
 from tests.bot.test_bot import bot_app, say  # noqa: F401
 from tests.conftest import make_user
@@ -21,6 +28,11 @@ GROUP = -100123
 ANA, BEN, CARA, STRANGER = 701, 702, 703, 704
 NAMES = {ANA: "ana", BEN: "ben", CARA: "cara", STRANGER: "zed"}
 SETTLE_WAIT = 0.6  # seconds in which an answer to a message would have been sent
+# To someone who is no member of the group's household: nothing of it (name, id).
+NOT_FOR_YOU = (
+    "That is for the members of this group's household. Ask a member for an invite, "
+    "and join with its code."
+)
 
 
 async def link(client: httpx.AsyncClient, fake: FakeTelegram, tg_id: int) -> dict[str, str]:
@@ -124,8 +136,12 @@ async def test_household_binds_the_group_and_says_when_it_cannot_read_it(bot_app
     )
     assert (owner.user_id, owner.role) == (await user_id(app, "ana"), "owner")
     telegram.reads_all_group_messages = True  # privacy mode turned off in BotFather
+    # ben is no member of it: he learns nothing of it.
     again = await said(telegram, BEN, "/household")
-    assert again == "This group is already the chat of the household Flat 4B."
+    assert again == NOT_FOR_YOU
+    assert await said(telegram, ANA, "/household") == (
+        "This group is already the chat of the household Flat 4B."
+    )
     assert len(await rows(app, select(Household))) == 1
 
     # Another group, bound by ben, who owns two households without a group: he names
@@ -191,8 +207,8 @@ async def test_members_record_shared_entries_and_nobody_else_does(bot_app, teleg
     answer = await said(telegram, STRANGER, "pizza 12")
     assert answer.startswith("I don't know you yet, so I saved nothing.")
     answer = await said(telegram, CARA, "pizza 12")
-    assert answer.startswith("You are not a member of Flat 4B, so I saved nothing.")
-    assert "invite" in answer
+    assert answer.startswith("You are not a member of this group's household, so I saved")
+    assert "invite" in answer and "Flat 4B" not in answer
     assert len(await rows(app, select(Expense.id))) == 2
 
     # People talk in a group: what is no entry gets no answer, whoever wrote it; and
@@ -249,11 +265,7 @@ async def test_balance_and_settle(bot_app, telegram):  # noqa: F811
     assert await said(telegram, ANA, "/settle 12") == usage
     assert (await said(telegram, ANA, "/settle @ben -3")).startswith("-3 is not an amount")
     assert (await said(telegram, ANA, "/settle @ben 1.234")).startswith("1.234 is not an amount")
-    [household_id] = await rows(app, select(Household.id))
-    assert await said(telegram, CARA, "/balance") == (
-        "That is for the members of Flat 4B. Ask a member for an invite "
-        f"(POST /api/households/{household_id}/invites/ in the app), and join with its code."
-    )
+    assert await said(telegram, CARA, "/balance") == NOT_FOR_YOU
     assert await said(telegram, ANA, "/settle @ben 12,75") == "Recorded: @ana paid @ben 12.75 EUR."
     assert await said(telegram, BEN, "/balance") == "Everyone in Flat 4B is settled up."
 
@@ -431,3 +443,122 @@ async def test_a_shared_entry_without_a_rate_into_the_households_currency_is_not
     assert await said(telegram, ANA, "coffee 4.50") == (
         f"@ana: Expense saved: 4.50 EUR · coffee · {today} (shared)"
     )
+
+
+async def test_only_the_owner_binds_and_unbinds_the_group(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    await link(client, telegram, CARA)
+    # ben, a member (not the owner) of ana's household, cannot send its alerts to a
+    # group of his choice; nothing is bound, nothing made.
+    async with app.state.database.session() as session:
+        home = Household(name="Home", currency="EUR")
+        session.add(home)
+        await session.flush()
+        for name, role in (("ana", "owner"), ("ben", "member")):
+            session.add(
+                HouseholdMember(household_id=home.id, user_id=await user_id(app, name), role=role)
+            )
+    assert await said(telegram, BEN, "/household") == (
+        "Only the owner of Home (ana) can make a group its chat. To keep a household of "
+        "your own here, create one in the app and send /household <its name>."
+    )
+    assert (await said(telegram, BEN, "/household home")).startswith("Only the owner of Home")
+    assert len(await rows(app, select(Household))) == 1
+    assert await rows(app, select(Household.chat_id)) == [None]
+    assert (await said(telegram, ANA, "/household")).startswith(
+        "This group is now the chat of the household Home."
+    )
+    # Unbinding: a stranger learns nothing, a member is told who can, the owner does it.
+    assert await said(telegram, CARA, "/household unbind") == NOT_FOR_YOU
+    assert await said(telegram, BEN, "/household unbind") == (
+        "Only the owner of Home (@ana) can unbind it from this group."
+    )
+    assert await rows(app, select(Household.chat_id)) == [GROUP]
+    assert await said(telegram, ANA, "/household unbind") == (
+        "This group is no longer the chat of the household Home: I read nothing here any "
+        "more. Its owner can send /household here again."
+    )
+    assert await rows(app, select(Household.chat_id)) == [None]
+    assert await said(telegram, ANA, "/household unbind") == (
+        "This group is not a household's chat yet. A member sends /household here first."
+    )
+    await unanswered(telegram, BEN, "coffee 4")  # not a household's group any more
+    assert await rows(app, select(Expense.id)) == []
+
+
+async def test_settle_refuses_a_name_two_members_answer_to(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    await bound_household(telegram, app)
+    # ben takes the Telegram @name "ana", ana's finbot username (ana's own is "ana_tg").
+    await telegram.push(telegram.group_update(GROUP, ANA, "hello", username="ana_tg"))
+    await telegram.push(telegram.group_update(GROUP, BEN, "hello there", username="ana"))
+    for _ in range(100):  # remembered as those updates end
+        names = await rows(app, select(User.telegram_username).order_by(User.id))
+        if names == ["ana_tg", "ana"]:
+            break
+        await asyncio.sleep(0.05)
+    assert names == ["ana_tg", "ana"]
+    answer = await said(telegram, ANA, "/settle @ana 20")
+    assert answer == (
+        "Several members answer to @ana: @ana (finbot: ben), @ana_tg (finbot: ana). "
+        "Mention the one you mean (tap their name), or write their @name that nobody "
+        "else has."
+    )
+    assert await rows(app, select(Settlement.id)) == []
+
+
+async def test_a_too_long_message_is_answered_to_a_member_only(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    await link(client, telegram, ANA)
+    await link(client, telegram, BEN)
+    await link(client, telegram, CARA)
+    await bound_household(telegram, app)
+    long = "coffee 4.50 " + "a" * 1000
+    assert await said(telegram, ANA, long) == (
+        "That message is too long for me (over 1,000 characters), so nothing was recorded."
+        " One entry per message, e.g.: coffee 4.50"
+    )
+    await unanswered(telegram, CARA, long)
+    await unanswered(telegram, STRANGER, "@" * 4096)
+    assert await rows(app, select(Expense.id)) == []
+    # Up to the limit, an entry is read as ever.
+    assert (await said(telegram, ANA, "coffee 4.50 " + "a" * 980)).startswith("@ana: Expense")
+
+
+async def test_an_invite_link_joins_only_after_the_person_says_yes(bot_app, telegram):  # noqa: F811
+    client, app = bot_app
+    ana = await make_user(client, "ana")
+    flat = (await client.post("/api/households/", json={"name": "Flat"}, headers=ana)).json()
+    code = (await client.post(f"/api/households/{flat['id']}/invites/", headers=ana)).json()
+    newcomer = 888
+    start = f"/start join-{code['code']}"
+    question = await say(telegram, start, chat=newcomer)
+    assert question.startswith("Join the household Flat?")
+    [buttons] = telegram.sent(chat_id=newcomer)[-1].params["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for b in buttons] == ["Join", "Cancel"]
+    # Nothing yet: no account made, nobody joined, the code unused.
+    assert await rows(app, select(User.id).where(User.username != "ana")) == []
+    members = (await client.get(f"/api/households/{flat['id']}/", headers=ana)).json()["members"]
+    assert len(members) == 1
+    await telegram.push(telegram.callback_update(newcomer, buttons[1]["callback_data"]))
+    [declined] = await telegram.wait_for("editMessageText")
+    assert declined.params["text"].startswith("You did not join.")
+    assert (
+        len((await client.get(f"/api/households/{flat['id']}/", headers=ana)).json()["members"])
+        == 1
+    )
+    await telegram.push(telegram.callback_update(newcomer, buttons[0]["callback_data"]))
+    joined = (await telegram.wait_for("editMessageText", count=2))[-1]
+    assert joined.params["text"].startswith("You joined the household Flat")
+    members = (await client.get(f"/api/households/{flat['id']}/", headers=ana)).json()["members"]
+    assert len(members) == 2
+    # A second press, or the link again: the code is used.
+    await telegram.push(telegram.callback_update(newcomer, buttons[0]["callback_data"]))
+    again = (await telegram.wait_for("editMessageText", count=3))[-1]
+    assert "used or expired" in again.params["text"]
+    assert "used or expired" in await say(telegram, start, chat=newcomer)
+    assert "used or expired" in await say(telegram, "/start join-nonsense", chat=889)

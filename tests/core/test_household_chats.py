@@ -52,10 +52,11 @@ async def test_binding_prefers_an_owned_household_then_the_newest_and_one_per_gr
         assert (bound.outcome, bound.household) == ("bound", new)
         # The group has its household now, whoever asks.
         again = await groups.bind_chat(session, ben, GROUP, "Flat", "Bens")
-        assert (again.outcome, again.household) == ("already", new)
-        # A name picks among the sender's households without a group, any case.
+        assert (again.outcome, again.household, again.member) == ("already", new, False)
+        assert (await groups.bind_chat(session, ana, GROUP, "Flat")).member is True
+        # A name picks among the households the sender owns without a group, any case.
         missing = await groups.bind_chat(session, ana, GROUP - 1, "Trip", "Cabin")
-        assert (missing.outcome, missing.choices) == ("no-such", ("Old", "Bens"))
+        assert (missing.outcome, missing.choices) == ("no-such", ("Old",))
         chosen = await groups.bind_chat(session, ana, GROUP - 1, "Trip", "old")
         assert (chosen.outcome, chosen.household) == ("bound", old)
         assert await groups.household_of_chat(session, GROUP - 1) == old
@@ -108,3 +109,42 @@ async def test_posts_before_the_group_are_not_sent_and_a_lease_keeps_others_off(
         assert await groups.claim_posts(session, now + 2 * groups.POST_LEASE, 10) == []
         delivered = await session.execute(select(HouseholdChatPost.delivered_at))
         assert all(at is not None for at in delivered.scalars())
+
+
+async def test_only_the_owner_binds_and_unbinds(app):
+    async with app.state.database.session() as session:
+        ana, ben = await person(session, "ana"), await person(session, "ben")
+        cara = await person(session, "cara")
+        bens = await household(session, "Bens", {ben: "owner", ana: "member"})
+        # ana is only a member of Bens: she can neither name it nor get it by default,
+        # and no household is made in its place.
+        named = await groups.bind_chat(session, ana, GROUP, "Flat", "bens")
+        assert (named.outcome, named.household, named.owner) == ("not-owner", bens, ben)
+        unnamed = await groups.bind_chat(session, ana, GROUP, "Flat")
+        assert (unnamed.outcome, unnamed.household, unnamed.owner) == ("not-owner", bens, ben)
+        assert await groups.household_of_chat(session, GROUP) is None
+        assert (await groups.bind_chat(session, ben, GROUP, "Flat")).outcome == "bound"
+        # Unbinding: the owner's word only; a stranger learns nothing of the household.
+        assert await groups.unbind_chat(session, cara, GROUP) == groups.Unbound("not-member")
+        refused = await groups.unbind_chat(session, ana, GROUP)
+        assert (refused.outcome, refused.owner) == ("not-owner", ben)
+        assert await groups.household_of_chat(session, GROUP) == bens
+        assert (await groups.unbind_chat(session, ben, GROUP)).outcome == "unbound"
+        assert await groups.household_of_chat(session, GROUP) is None
+        assert (await groups.unbind_chat(session, ben, GROUP)).outcome == "not-bound"
+        # Unbound, the household can go to another group of its owner's choice.
+        assert (await groups.bind_chat(session, ben, GROUP - 1, "Trip")).household == bens
+
+
+async def test_a_name_two_members_answer_to_is_refused_with_both(app):
+    async with app.state.database.session() as session:
+        alice = await person(session, "alice", "alice_tg")
+        # mallory takes the Telegram @name that is alice's finbot username.
+        mallory = await person(session, "mallory", "alice")
+        home = await household(session, "Home", {alice: "owner", mallory: "member"})
+        with pytest.raises(groups.AmbiguousMember) as refused:
+            await groups.member_named(session, home, "@alice")
+        assert {p.id for p in refused.value.people} == {alice.id, mallory.id}
+        # A name only one of them answers to still finds them.
+        assert await groups.member_named(session, home, "@alice_tg") == alice
+        assert await groups.member_named(session, home, "@mallory") == mallory

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import ForeignKeyConstraint
+from sqlalchemy import ForeignKeyConstraint, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -87,3 +87,71 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
             assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
     finally:
         await database.dispose()
+
+
+def test_0017_puts_the_shared_expenses_on_a_roster_of_todays_members(tmp_path) -> None:
+    """Before 0017 nothing said who the members were when an expense was recorded: the
+    backfill takes today's members, so the balances read the same across the upgrade,
+    and from then on a newcomer owes nothing of those expenses."""
+    from core.households.balances import household_balances
+    from core.models import HouseholdMember
+    from migrations import upgrade
+    from tests.conftest import TEST_DATABASE_URL, _admin_execute
+    from tests.core.test_currency_migration import _fresh_url
+
+    url, name = _fresh_url(tmp_path)
+
+    async def before() -> int:
+        database = Database(url)
+        try:
+            async with database.session() as session:
+                people = [User(username=n, email=f"{n}@example.org") for n in ("ann", "ben", "cat")]
+                home = Household(name="Flat", currency="EUR")
+                session.add_all([*people, home])
+                await session.flush()
+                for person, role in zip(people[:2], ("owner", "member"), strict=True):
+                    session.add(HouseholdMember(household_id=home.id, user_id=person.id, role=role))
+                for person, amount, shared in ((people[0], "30", True), (people[1], "7", False)):
+                    session.add(
+                        Expense(
+                            user_id=person.id,
+                            household_id=home.id if shared else None,
+                            category="food",
+                            amount=Decimal(amount),
+                            currency="EUR",
+                            date=date(2026, 1, 2),
+                        )
+                    )
+                return home.id
+        finally:
+            await database.dispose()
+
+    async def after(home_id: int) -> dict[int, Decimal]:
+        database = Database(url)
+        try:
+            async with database.session() as session:
+                rosters = await session.execute(
+                    text(
+                        "SELECT e.expense_id, m.user_id FROM expense_rosters e JOIN "
+                        "household_roster_members m ON m.roster_id = e.roster_id ORDER BY 1, 2"
+                    )
+                )
+                assert [tuple(row) for row in rosters] == [(1, 1), (1, 2)]
+                # cat joins after the upgrade: the earlier expense is still ann's and ben's.
+                session.add(HouseholdMember(household_id=home_id, user_id=3, role="member"))
+                await session.flush()
+                household = await session.get(Household, home_id)
+                assert household is not None
+                balances = await household_balances(session, household)
+                return {m.user_id: m.share for m in balances.members}
+        finally:
+            await database.dispose()
+
+    try:
+        upgrade(url, "0016")
+        home_id = asyncio.run(before())
+        upgrade(url)
+        assert asyncio.run(after(home_id)) == {1: Decimal(15), 2: Decimal(15), 3: Decimal(0)}
+    finally:
+        if name:
+            asyncio.run(_admin_execute(TEST_DATABASE_URL, f'DROP DATABASE "{name}" WITH (FORCE)'))
