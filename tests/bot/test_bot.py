@@ -343,21 +343,3 @@ async def test_a_code_for_the_chats_own_account_links_without_asking(bot_app, te
     alice = await linked_alice(client, telegram)
     code = (await client.post("/api/telegram/link/", headers=alice)).json()["code"]
     assert "linked to your finbot account alice" in await say(telegram, f"/start {code}")
-
-
-async def test_a_household_invite_link_opened_in_telegram_joins_the_household(bot_app, telegram):
-    client, _ = bot_app
-    alice = await make_user(client, "alice")
-    flat = (await client.post("/api/households/", json={"name": "Flat"}, headers=alice)).json()
-    code = (await client.post(f"/api/households/{flat['id']}/invites/", headers=alice)).json()
-    # Someone new opens t.me/<bot>?start=join-<code>: an account is made and joins.
-    joined = await say(telegram, f"/start join-{code['code']}", chat=888)
-    assert joined.startswith("You joined the household Flat")
-    members = (await client.get(f"/api/households/{flat['id']}/", headers=alice)).json()["members"]
-    assert len(members) == 2
-    assert "used or expired" in await say(telegram, f"/start join-{code['code']}", chat=888)
-    again = (await client.post(f"/api/households/{flat['id']}/invites/", headers=alice)).json()
-    assert "member of that household already" in await say(
-        telegram, f"/start join-{again['code']}", chat=888
-    )
-    assert "used or expired" in await say(telegram, "/start join-nonsense", chat=889)
