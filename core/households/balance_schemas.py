@@ -4,11 +4,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from core.models.households import SHARE_SCALE
-from core.money import Money, PositiveMoney
-from core.schemas import Description, OutSchema, Schema
+from core.money import Money
+from core.schemas import Description, OutSchema, PositiveMoney, Schema
 
 UserId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 # More people than any household has: bounds the work one request can ask for.
@@ -67,6 +67,16 @@ ShareValue = Annotated[
     Decimal,
     Field(gt=0, le=1, max_digits=SHARE_SCALE + 1, decimal_places=SHARE_SCALE),
     PlainSerializer(_as_json_number, return_type=float, when_used="json"),
+    # What the field takes, said to the schema: a fuzzer's 5e-324 is no share.
+    WithJsonSchema(
+        {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1,
+            "multipleOf": float(Decimal(1).scaleb(-SHARE_SCALE)),
+        },
+        mode="validation",
+    ),
 ]
 # {user_id: share} of a shared expense: members only, each > 0, summing to exactly 1;
 # {} on a change goes back to an equal split.
