@@ -27,8 +27,28 @@ If it was not you, ignore this e-mail: nothing changes.
 """
 
 
-@router.post("/signup/", status_code=201, response_model=UserOut)
-async def signup(session: SessionDep, body: SignupRequest) -> UserOut:
+def client_address(request: Request) -> str:
+    # The peer address as the server sees it (uvicorn's --proxy-headers sets it from
+    # X-Forwarded-For only for trusted proxies, so a client cannot pick its own).
+    return request.client.host if request.client else "unknown"
+
+
+@router.post(
+    "/signup/",
+    status_code=201,
+    response_model=UserOut,
+    responses={
+        429: {
+            "description": "Too many sign-ups from this address (10 an hour), or too many "
+            "password hashes at once; retry after Retry-After seconds"
+        }
+    },
+)
+async def signup(
+    request: Request, database: DatabaseDep, session: SessionDep, body: SignupRequest
+) -> UserOut:
+    # Counted in its own transaction first: a refused or failed sign-up still counts.
+    await auth.allow_signup(database, client_address(request))
     return UserOut.model_validate(await auth.signup(session, body))
 
 
@@ -38,9 +58,7 @@ async def signup(session: SessionDep, body: SignupRequest) -> UserOut:
     responses={401: {"description": "Wrong credentials"}, 429: {"description": "Locked out"}},
 )
 async def login(request: Request, database: DatabaseDep, body: LoginRequest) -> TokenAnswer:
-    # The peer address as the server sees it (uvicorn's --proxy-headers sets it from
-    # X-Forwarded-For only for trusted proxies, so a client cannot pick its own).
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     return TokenAnswer(token=await auth.login(database, body.username, body.password, address))
 
 
@@ -50,11 +68,26 @@ async def logout(session: SessionDep, _: CurrentUser, token: TokenDep) -> Respon
     return Response(status_code=204)
 
 
-@router.post("/reset-password/", status_code=202)
+@router.post(
+    "/reset-password/",
+    status_code=202,
+    responses={
+        429: {
+            "description": "Too many reset requests from this address (10 an hour); "
+            "retry after Retry-After seconds"
+        }
+    },
+)
 async def reset_password(
-    session: SessionDep, settings: SettingsDep, body: ResetRequest, background: BackgroundTasks
+    request: Request,
+    database: DatabaseDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: ResetRequest,
+    background: BackgroundTasks,
 ) -> Response:
-    mail = await auth.request_reset(session, body.email)
+    # Past 3 mails an hour to one account nothing is sent, and the answer is the same.
+    mail = await auth.request_reset(database, session, body.email, client_address(request))
     if mail is not None:
         link = auth.reset_link(settings.public_url, mail.token)
         body_text = RESET_BODY.format(username=mail.username, link=link)
@@ -75,5 +108,6 @@ async def me(user: CurrentUser) -> Me:
 
 
 @router.patch("/me/", response_model=Me)
-async def update_me(session: SessionDep, user: CurrentUser, body: MeUpdate) -> Me:
-    return Me.model_validate(await auth.update_me(session, user, body))
+async def update_me(session: SessionDep, user: CurrentUser, token: TokenDep, body: MeUpdate) -> Me:
+    # A new e-mail ends the other sessions and unused reset links; this one goes on.
+    return Me.model_validate(await auth.update_me(session, user, body, token))

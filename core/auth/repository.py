@@ -20,6 +20,7 @@ _USER_FOR_TOKEN = HotStatement(
     .where(
         AuthToken.token_hash == bindparam("token_hash"),
         AuthToken.last_used_at >= bindparam("used_since"),
+        AuthToken.created_at >= bindparam("created_since"),
     )
     .execution_options(**QUICK_READ)  # one row by a unique index
 )
@@ -87,20 +88,26 @@ class UserRepository:
         await self.session.flush()
 
     async def user_for_token(
-        self, token_hash: str, used_since: datetime
+        self, token_hash: str, used_since: datetime, created_since: datetime
     ) -> tuple[User, int, datetime] | None:
-        """The token's user, the token's id and its last use, if it was used since `used_since`."""
+        """The token's user, the token's id and its last use, if it was used since
+        `used_since` and made since `created_since`."""
         row = await _USER_FOR_TOKEN.one_or_none(
-            self.session, {"token_hash": token_hash, "used_since": used_since}
+            self.session,
+            {"token_hash": token_hash, "used_since": used_since, "created_since": created_since},
         )
         if row is None:
             return None
         *values, token_id, last_used_at = row
         return attach_user(self.session, values), token_id, last_used_at
 
-    async def token_alive(self, token_hash: str, used_since: datetime) -> bool:
+    async def token_alive(
+        self, token_hash: str, used_since: datetime, created_since: datetime
+    ) -> bool:
         query = select(AuthToken.id).where(
-            AuthToken.token_hash == token_hash, AuthToken.last_used_at >= used_since
+            AuthToken.token_hash == token_hash,
+            AuthToken.last_used_at >= used_since,
+            AuthToken.created_at >= created_since,
         )
         return (await self.session.execute(query)).first() is not None
 
@@ -120,7 +127,14 @@ class UserRepository:
     async def revoke_all_tokens(self, user_id: int) -> None:
         await self.session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
 
-    # Login failures
+    async def revoke_tokens_but(self, user_id: int, keep_hash: str | None) -> None:
+        """Every token of the user but the one stored as `keep_hash` (all when None)."""
+        query = delete(AuthToken).where(AuthToken.user_id == user_id)
+        if keep_hash is not None:
+            query = query.where(AuthToken.token_hash != keep_hash)
+        await self.session.execute(query)
+
+    # Login failures, and the throttles' claims (the same table: core/models/users.py)
 
     async def failures_since(self, key: str, since: datetime) -> tuple[int, datetime | None]:
         """How many failures `key` had since `since`, and the oldest of them."""
@@ -144,8 +158,8 @@ class UserRepository:
                 text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"login:{key}"}
             )
 
-    async def add_failure(self, key: str) -> int:
-        failure = LoginFailure(key=key)
+    async def add_failure(self, key: str, at: datetime | None = None) -> int:
+        failure = LoginFailure(key=key) if at is None else LoginFailure(key=key, at=at)
         self.session.add(failure)
         await self.session.flush()
         return failure.id
@@ -157,6 +171,10 @@ class UserRepository:
         query = delete(LoginFailure).where(LoginFailure.key == key)
         if before is not None:
             query = query.where(LoginFailure.at < before)
+        await self.session.execute(query)
+
+    async def clear_failures_starting(self, prefix: str) -> None:
+        query = delete(LoginFailure).where(LoginFailure.key.startswith(prefix, autoescape=True))
         await self.session.execute(query)
 
     # Password resets

@@ -156,17 +156,74 @@ async def update_rates(session: AsyncSession, settings: Settings) -> int:
     return new_days
 
 
+MAX_FEED_BYTES = 20 * 1024 * 1024  # the ECB's history XML is under 10 MB
+MAX_REDIRECTS = 5
+
+
+def _scheme_floor(url: httpx.URL) -> frozenset[str]:
+    """The schemes the feed may be fetched from, on the way, whatever redirects say.
+
+    An https feed stays https: a redirect to http (a downgrade a man in the middle
+    could then serve) is refused. An http feed is the administrator's own choice (a
+    mirror on their network, say) and may be redirected to https, never elsewhere.
+    """
+    if url.scheme == "https":
+        return frozenset({"https"})
+    if url.scheme == "http":
+        return frozenset({"http", "https"})
+    raise BadGateway("the rates feed must be an http or https URL")
+
+
 async def _fetch(url: str) -> bytes:
+    """The feed's body, streamed and cut off past MAX_FEED_BYTES; redirects are followed
+    (at most MAX_REDIRECTS) but never from https to http."""
     try:
-        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=True) as http:
-            answer = await http.get(url)
-            answer.raise_for_status()
-            return answer.content
+        target = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        raise BadGateway("the rates feed URL is not a valid URL") from None
+    allowed = _scheme_floor(target)
+    # Identity only: a compressed body would be unpacked chunk by chunk past any count.
+    headers = {"Accept-Encoding": "identity"}
+    try:
+        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS, follow_redirects=False) as http:
+            request = http.build_request("GET", target, headers=headers)
+            for _ in range(MAX_REDIRECTS + 1):
+                if request.url.scheme not in allowed:
+                    raise BadGateway(
+                        f"the rates feed redirected from {target.scheme} to "
+                        f"{request.url.scheme}: refused"
+                    )
+                answer = await http.send(request, stream=True)
+                try:
+                    if answer.next_request is not None:  # a redirect with a Location
+                        request = answer.next_request
+                        continue
+                    answer.raise_for_status()
+                    return await _read_capped(answer)
+                finally:
+                    await answer.aclose()
+            raise BadGateway(f"the rates feed redirected more than {MAX_REDIRECTS} times")
     except httpx.HTTPStatusError as error:
         raise BadGateway(f"the rates feed answered {error.response.status_code}") from None
     except httpx.HTTPError as error:
         # Not the error's text: it carries the URL, which may hold a token.
         raise BadGateway(f"cannot fetch the rates feed ({type(error).__name__})") from None
+
+
+async def _read_capped(answer: httpx.Response) -> bytes:
+    too_large = BadGateway(f"the rates feed is larger than {MAX_FEED_BYTES} bytes: refused")
+    encoding = answer.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise BadGateway(f"the rates feed came {encoding}-encoded, which was not asked for")
+    declared = answer.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
+        raise too_large  # told before a byte is read
+    body = bytearray()
+    async for chunk in answer.aiter_raw():
+        body += chunk
+        if len(body) > MAX_FEED_BYTES:
+            raise too_large
+    return bytes(body)
 
 
 async def price_entries(

@@ -11,6 +11,7 @@ class TelegramLinkCode(Base):
 
     __tablename__ = "telegram_link_codes"
 
+    # The code's SHA-256 in hex, never the code (core.telegram.service.link_code_digest).
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -50,7 +50,16 @@ class PasswordReset(Base):
 
 
 class LoginFailure(Base):
-    """One row per failed login, so the lockout holds across API processes."""
+    """One row per failed login, so the lockout holds across API processes.
+
+    The throttles of core/auth/service.py (sign-ups and reset requests per address,
+    reset mails per account) and the mark that an address logged into an account
+    keep their rows here too, under keys of their own. A row counts while `at` is
+    within the last 15 minutes (the lockout window), and the purge job deletes it
+    after that: a failed login's `at` is when it happened, and a row meant to count
+    longer (an hour, 30 days) is written with `at` moved that much later, less the
+    15 minutes.
+    """
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)

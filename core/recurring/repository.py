@@ -44,8 +44,32 @@ _BATCH = 5000  # rows per multi-row statement: bounded memory and parameter coun
 log = logging.getLogger("finbot.recurring")
 
 
+async def hold_owner(session: AsyncSession, user_id: int, resource: str) -> None:
+    """Until the transaction ends, no other one adds `resource` rows for this user, so
+    a count then taken stays true until the insert (the per-user caps).
+
+    PostgreSQL: a transaction-scoped advisory lock of (resource, user). SQLite: the
+    first write of a transaction holds the database's one write lock (core/db.py), so
+    a write that changes nothing takes it.
+    """
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+            {"key": f"{resource}:{user_id}"},
+        )
+        return
+    nothing = update(User).where(User.id == user_id).values(id=User.id)
+    await session.execute(nothing.execution_options(synchronize_session=False))
+
+
 class RecurringRepository(OwnedRepository[RecurringEntry]):
     model = RecurringEntry
+
+    async def count_held(self, user_id: int) -> int:
+        """The user's recurring entries, none added by others until this transaction ends."""
+        await hold_owner(self.session, user_id, "recurring")
+        return await self.count(user_id, [])
 
     async def all_for_user(self, user_id: int) -> list[RecurringEntry]:
         query = (

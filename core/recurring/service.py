@@ -36,6 +36,8 @@ from core.recurring.schedule import compile_rule, parse_rule, validate
 from core.recurring.schemas import RecurringCreate, RecurringOut
 
 ONE_DAY = timedelta(days=1)
+# Each entry costs the posting job and every forecast: a user holds at most this many.
+MAX_RECURRING = 500
 _DAY_PARTS = frozenset({"BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"})
 
 
@@ -84,7 +86,14 @@ class RecurringService(OwnedService[RecurringEntry, RecurringCreate]):
     ) -> RecurringEntry:
         entry = RecurringEntry(user_id=user.id)
         await self._fill(session, user, entry, data)
-        await self.repository(session).add(entry)
+        repository = RecurringRepository(session)
+        if await repository.count_held(user.id) >= MAX_RECURRING:
+            raise Invalid(
+                f"you have {MAX_RECURRING} recurring entries, the most one person can hold: "
+                "delete one to add another",
+                field="recurring",
+            )
+        await repository.add(entry)
         return entry
 
     async def replace(

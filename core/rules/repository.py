@@ -7,6 +7,7 @@ from core.crud import OwnedRepository, Page, Paging, insert_for
 from core.db import QUICK_READ
 from core.models import MerchantCategory, Rule
 from core.models.base import utcnow
+from core.recurring.repository import hold_owner
 
 MAX_POSITION = 2**31 - 1  # an INTEGER column on PostgreSQL
 
@@ -32,6 +33,11 @@ _LEARNED_ONE = (
 
 class RuleRepository(OwnedRepository[Rule]):
     model = Rule
+
+    async def count_held(self, user_id: int) -> int:
+        """The user's rules, none added by others until this transaction ends."""
+        await hold_owner(self.session, user_id, "rules")
+        return await self.count(user_id, [])
 
     async def list_page(self, user_id: int, paging: Paging, filters: Any = None) -> Page[Rule]:
         # Rules are applied in position order, so they are listed in it too.

@@ -8,12 +8,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import OwnedService
+from core.exceptions import Invalid
 from core.imports.merchant import merchant_key
 from core.models import Rule, User
 from core.rules.repository import LearningRepository, RuleRepository
 from core.rules.schemas import RuleCreate, RuleOut
 
 MERCHANT_MAX = 255
+# Every imported row and chat entry is matched against each rule: at most this many.
+MAX_RULES = 500
 
 
 class RuleService(OwnedService[Rule, RuleCreate]):
@@ -23,11 +26,18 @@ class RuleService(OwnedService[Rule, RuleCreate]):
     out_schema = RuleOut
 
     async def create(self, session: AsyncSession, user: User, data: RuleCreate) -> Rule:
+        repository = RuleRepository(session)
+        if await repository.count_held(user.id) >= MAX_RULES:
+            raise Invalid(
+                f"you have {MAX_RULES} rules, the most one person can hold: "
+                "delete one to add another",
+                field="rules",
+            )
         values = data.model_dump(exclude_none=True)
         if "position" not in values:
-            values["position"] = await RuleRepository(session).next_position(user.id)
+            values["position"] = await repository.next_position(user.id)
         rule = Rule(user_id=user.id, **values)
-        await RuleRepository(session).add(rule)
+        await repository.add(rule)
         return rule
 
     async def replace(

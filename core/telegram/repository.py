@@ -181,8 +181,9 @@ class TelegramRepository:
     async def flush(self) -> None:
         await self.session.flush()
 
-    async def link_code(self, code: str) -> TelegramLinkCode | None:
-        return await self.session.get(TelegramLinkCode, code)
+    async def link_code(self, digest: str) -> TelegramLinkCode | None:
+        """The code stored under this digest (core.telegram.service.link_code_digest)."""
+        return await self.session.get(TelegramLinkCode, digest)
 
     async def last_entry(self, chat_id: int) -> ChatEntry | None:
         query = select(ChatEntry).where(ChatEntry.chat_id == chat_id).order_by(ChatEntry.id.desc())

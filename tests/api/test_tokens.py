@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from core.auth.service import confirm_reset, request_reset
-from core.models import AuthToken
+from core.auth.service import confirm_reset, request_reset, token_alive
+from core.models import AuthToken, PasswordReset
 from core.models.base import utcnow
 from finbot.processes import create_app
 from tests.conftest import PASSWORD, make_user
@@ -67,6 +67,74 @@ async def test_fractional_ttl_days(settings, alice, app):
             assert (await http.get("/api/auth/me/", headers=alice)).status_code == 401
     finally:
         await half_day.state.database.dispose()
+
+
+async def set_created(app, ago: timedelta) -> None:
+    """Every token was made (by a login) `ago`, and used just now."""
+    async with app.state.database.session() as session:
+        await session.execute(
+            update(AuthToken).values(created_at=utcnow() - ago, last_used_at=utcnow())
+        )
+
+
+async def test_a_token_used_every_day_still_dies_three_ttls_after_login(client, app, alice):
+    # Review L5: sliding expiry alone let a stolen token live for ever.
+    await set_created(app, timedelta(days=89, hours=23))
+    assert (await client.get("/api/auth/me/", headers=alice)).status_code == 200
+    await set_created(app, timedelta(days=90, minutes=1))
+    answer = await client.get("/api/auth/me/", headers=alice)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    token = alice["Authorization"].removeprefix("Bearer ")
+    async with app.state.database.session() as session:
+        assert not await token_alive(session, token, timedelta(days=30))  # sockets close too
+    # Logging in again gives a token with a lifetime of its own.
+    login = {"username": "alice", "password": PASSWORD}
+    fresh = (await client.post("/api/auth/login/", json=login)).json()["token"]
+    headers = {"Authorization": f"Bearer {fresh}"}
+    assert (await client.get("/api/auth/me/", headers=headers)).status_code == 200
+
+
+async def test_the_lifetime_follows_the_ttl(settings, alice, app):
+    half_day = create_app(settings.model_copy(update={"token_ttl_days": 0.5}))
+    transport = httpx.ASGITransport(app=half_day)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://finbot.test") as http:
+            await set_created(app, timedelta(hours=35))
+            assert (await http.get("/api/auth/me/", headers=alice)).status_code == 200
+            await set_created(app, timedelta(hours=37))
+            assert (await http.get("/api/auth/me/", headers=alice)).status_code == 401
+    finally:
+        await half_day.state.database.dispose()
+
+
+async def test_a_new_email_ends_other_sessions_and_unused_reset_links(client, app, alice):
+    login = {"username": "alice", "password": PASSWORD}
+    second = (await client.post("/api/auth/login/", json=login)).json()["token"]
+    other = {"Authorization": f"Bearer {second}"}
+    async with app.state.database.session() as session:
+        mail = await request_reset(app.state.database, session, "alice@example.org", "127.0.0.1")
+    assert mail is not None
+    # Changing anything else ends nothing.
+    patched = await client.patch("/api/auth/me/", headers=alice, json={"timezone": "Europe/Rome"})
+    assert patched.status_code == 200
+    assert (await client.get("/api/auth/me/", headers=other)).status_code == 200
+    # The same address again (any case) is no change either.
+    same = {"email": "Alice@Example.org", "current_password": PASSWORD}
+    assert (await client.patch("/api/auth/me/", headers=alice, json=same)).status_code == 200
+    assert (await client.get("/api/auth/me/", headers=other)).status_code == 200
+
+    changed = {"email": "alice@new.example.org", "current_password": PASSWORD}
+    assert (await client.patch("/api/auth/me/", headers=alice, json=changed)).status_code == 200
+    assert (await client.get("/api/auth/me/", headers=alice)).status_code == 200  # this one goes on
+    assert (await client.get("/api/auth/me/", headers=other)).status_code == 401
+    confirm = {"token": mail.token, "new_password": "another long password"}
+    refused = await client.post("/api/auth/reset-password/confirm/", json=confirm)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["field"] == "token"
+    async with app.state.database.session() as session:
+        resets = list((await session.execute(select(PasswordReset.used_at))).scalars())
+    assert resets and all(used is not None for used in resets)
 
 
 def test_ttl_comes_from_the_environment(monkeypatch):
@@ -139,7 +207,7 @@ async def test_websocket_closes_4401_when_the_token_expires_or_password_is_reset
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(bob_socket.recv(), timeout=0.5)
         async with app.state.database.session() as session:
-            mail = await request_reset(session, "bob@example.org")
+            mail = await request_reset(app.state.database, session, "bob@example.org", "127.0.0.1")
         assert mail is not None
         async with app.state.database.session() as session:
             await confirm_reset(session, mail.token, PASSWORD + " new")
