@@ -316,12 +316,17 @@ def _recorded(entry: ChatEntry, obj: Expense | Income) -> Recorded:
     )
 
 
-async def _delete(session: AsyncSession, user: User, entry: ChatEntry) -> str:
+async def _delete(session: AsyncSession, user: User, entry: ChatEntry) -> str | None:
+    """What was deleted, or None when it may no longer be (a shared entry of a
+    household its writer has left: SPEC 8)."""
     what = await describe(session, user, entry)
     if what is None:
         what = f"{entry.kind} (already deleted)"
     else:
-        await _service(entry.kind).delete(session, user, entry.object_id)
+        try:
+            await _service(entry.kind).delete(session, user, entry.object_id)
+        except NotFound:
+            return None
     await TelegramRepository(session).remove_entry(entry)
     return what
 
