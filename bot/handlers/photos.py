@@ -35,7 +35,9 @@ from core.documents import service as documents
 from core.documents.schemas import ReadingOut
 from core.documents.sniff import SNIFF_BYTES, content_type_of
 from core.exceptions import Invalid, NotFound, PayloadTooLarge, ServiceUnavailable
+from core.expenses.schemas import ExpenseCreate
 from core.expenses.service import expenses
+from core.incomes.schemas import IncomeCreate
 from core.language.parsing import CategoryHints, Unparsed, parse_amount
 from core.models import User
 from core.money import PositiveMoney
@@ -87,16 +89,19 @@ async def photo(
     largest = max(message.photo or [], key=lambda size: size.width * size.height)
     # The download and the reading take seconds: the account was loaded, and no pooled
     # connection is held meanwhile (the next statement takes one again).
-    await readings.release_connection(session)
+    await documents.release_connection(session)
     content = await bot.download(largest.file_id)
     if content is None:
         await message.answer(texts.APOLOGY)
         return
 
     expense_id: int | None = None
+    caption_entry: ExpenseCreate | IncomeCreate | None = None
     recorded = None
     top: list[str] = []
     read, reading = False, None
+    # Everything before the bytes are stored only reads: on SQLite the writer lock is
+    # held from the first write to the commit, and storing is a network call (S3).
     if message.caption:
         hints = await chats.hints(session, user)
         top = hints.top
@@ -104,10 +109,8 @@ async def photo(
         if isinstance(parsed, Unparsed):
             await message.answer(REFUSALS[parsed.reason])
             return
-        recorded = await chats.record(session, user, message.chat.id, parsed)
-        expense_id = recorded.object_id if recorded.kind == "expense" else None
+        caption_entry = parsed
     else:
-        # Read before the first write: on SQLite the writer lock is held from then on.
         read, reading = await _read(content, user, _locale_hint(message))
         expense_id = await chats.expense_to_attach(session, message.chat.id)
         if reading is not None and expense_id is not None:
@@ -117,26 +120,38 @@ async def photo(
             if (recent.amount, user.currency) != (reading.total, reading.currency):
                 expense_id = None
 
-    try:
-        document = await documents.upload(
+    try:  # with no pooled connection held (see store_new)
+        document = await documents.store_new(
             session,
             store,
             user,
             content,
             f"receipt-{largest.file_unique_id}.jpg",
             settings.max_upload_bytes,
-            expense_id,
         )
     except PayloadTooLarge as error:
         await message.answer(texts.PHOTO_TOO_LARGE)
-        raise AlreadyAnswered from error  # roll back the entry from the caption too
+        raise AlreadyAnswered from error
     except ServiceUnavailable as error:
         await message.answer(texts.STORAGE_DOWN)
         raise AlreadyAnswered from error
-    if read:
-        await readings.keep(session, document, reading)  # the API serves it without OCR
+    # One transaction for the entry from the caption and the document's row; if it
+    # fails, the stored bytes are deleted.
+    try:
+        async with documents.undone_on_error(session, store, document):
+            if caption_entry is not None:
+                recorded = await chats.record(session, user, message.chat.id, caption_entry)
+                expense_id = recorded.object_id if recorded.kind == "expense" else None
+            document.expense_id = expense_id
+            await documents.add(session, document)
+            if read:
+                await readings.keep(session, document, reading)  # the API serves it without OCR
+            await session.commit()  # the replies below say it is saved
+    except Invalid as error:  # the caption breaks a rule (no rate for its currency): as in text
+        # Rolled back already (undone_on_error): no writer lock across this Telegram call.
+        await message.answer(texts.NOT_SAVED.format(reason=error.message))
+        raise AlreadyAnswered from error
 
-    await session.commit()  # the replies below say it is saved
     if recorded is not None:
         await answer_saved(message, user, recorded, top)
     elif expense_id is not None:

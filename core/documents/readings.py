@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.documents import service as documents
 from core.documents.repository import ReadingRepository
 from core.documents.schemas import ReadingLine, ReadingOut
+from core.documents.service import release_connection
 from core.exceptions import ServiceUnavailable
 from core.expenses.schemas import ExpenseCreate
 from core.language.parsing import CategoryHints
@@ -116,17 +117,6 @@ async def reading_of(
         raise ServiceUnavailable("document storage unavailable") from error
     reading = await read_content(data, document.content_type, user, locale_hint)
     return await keep(session, document, reading)
-
-
-async def release_connection(session: AsyncSession) -> None:
-    """End the session's transaction (committing what it did so far), so its connection
-    goes back to the pool until the session's next statement opens a new one.
-
-    For long work without the database (OCR, a download) in the middle of a unit of
-    work: the objects loaded stay usable (the sessions do not expire them on commit).
-    """
-    if session.in_transaction():
-        await session.commit()
 
 
 _MERCHANT_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)

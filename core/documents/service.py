@@ -1,9 +1,13 @@
 """Receipts and other documents: bytes in a DocumentStore, a row in the database."""
 
 import asyncio
+import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import BinaryIO
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crud import Page, Paging, owned
@@ -15,6 +19,20 @@ from core.expenses.repository import ExpenseRepository
 from core.models import Document, User
 from storage.base import DocumentStore, StorageUnavailable
 
+log = logging.getLogger("finbot.documents")
+
+
+async def release_connection(session: AsyncSession) -> None:
+    """End the session's transaction (committing what it did so far), so its connection
+    goes back to the pool until the session's next statement opens a new one.
+
+    For long work without the database (OCR, a download, storing bytes) in the middle of
+    a unit of work: no pooled connection is held meanwhile and, on SQLite, no writer lock.
+    The objects loaded stay usable (the sessions do not expire them on commit).
+    """
+    if session.in_transaction():
+        await session.commit()
+
 
 def _peek(source: BinaryIO) -> tuple[bytes, int]:
     """The first bytes and the total size, leaving the file at its start."""
@@ -22,6 +40,73 @@ def _peek(source: BinaryIO) -> tuple[bytes, int]:
     size = source.seek(0, 2)
     source.seek(0)
     return head, size
+
+
+async def _forget(store: DocumentStore, document: Document) -> None:
+    """Delete a stored object whose row was not written; a failure is logged, not raised
+    (the caller is already failing with the error that matters)."""
+    try:
+        await store.delete(document.storage_key)
+    except Exception:
+        log.warning("stored object %s left without a row", document.storage_key, exc_info=True)
+
+
+async def store_new(
+    session: AsyncSession,
+    store: DocumentStore,
+    user: User,
+    source: BinaryIO,
+    filename: str | None,
+    max_bytes: int,
+) -> Document:
+    """A new document of `source`'s bytes, put in the store; its row is not added yet.
+
+    Storing is a network call (S3) or disk work: it runs with no pooled connection held
+    and, on SQLite, not under the writer lock, so the session's transaction so far is
+    committed first (see release_connection). The caller then adds the row, with whatever
+    else belongs with it, inside undone_on_error(), and commits it there.
+    PayloadTooLarge when the file is too big, ServiceUnavailable when the store is down.
+    """
+    head, size = await asyncio.to_thread(_peek, source)
+    if size > max_bytes:
+        raise PayloadTooLarge(f"file is larger than {max_bytes} bytes")
+    document = Document(
+        id=secrets.token_urlsafe(16),
+        user_id=user.id,
+        filename=safe_filename(filename),
+        content_type=content_type_of(head),
+        size=size,
+    )
+    document.storage_key = f"{user.id}/{document.id}"
+    await release_connection(session)
+    try:
+        await store.put(document.storage_key, source, document.content_type)
+    except StorageUnavailable as error:
+        raise ServiceUnavailable("document storage unavailable") from error
+    return document
+
+
+@asynccontextmanager
+async def undone_on_error(
+    session: AsyncSession, store: DocumentStore, document: Document
+) -> AsyncIterator[Document]:
+    """For the block that writes and commits the row of a document from store_new(): if
+    it fails, the session's transaction is rolled back and then the stored object is
+    deleted (not under the writer lock), so no object stays without a row."""
+    try:
+        yield document
+    except BaseException:
+        try:
+            await session.rollback()
+        except Exception:  # the caller's own rollback will try again; the object goes anyway
+            log.warning("rollback before deleting %s failed", document.storage_key, exc_info=True)
+        await _forget(store, document)
+        raise
+
+
+async def add(session: AsyncSession, document: Document) -> Document:
+    """The row of a document from store_new(), in the session's transaction."""
+    return await DocumentRepository(session).add(document)
 
 
 async def upload(
@@ -33,30 +118,21 @@ async def upload(
     max_bytes: int,
     expense_id: int | None = None,
 ) -> Document:
+    """Store the bytes, then add and commit the document's row in a transaction of its
+    own: both are written, or neither is."""
     if expense_id is not None and await ExpenseRepository(session).get(user.id, expense_id) is None:
         raise NotFound("expense")
-    head, size = await asyncio.to_thread(_peek, source)
-    if size > max_bytes:
-        raise PayloadTooLarge(f"file is larger than {max_bytes} bytes")
-    document = Document(
-        id=secrets.token_urlsafe(16),
-        user_id=user.id,
-        expense_id=expense_id,
-        filename=safe_filename(filename),
-        content_type=content_type_of(head),
-        size=size,
-    )
-    document.storage_key = f"{user.id}/{document.id}"
-    try:
-        await store.put(document.storage_key, source, document.content_type)
-    except StorageUnavailable as error:
-        raise ServiceUnavailable("document storage unavailable") from error
-    try:
-        await DocumentRepository(session).add(document)
-    except BaseException:
-        # No row may point at nothing, and no object may stay without a row.
-        await store.delete(document.storage_key)
-        raise
+    document = await store_new(session, store, user, source, filename, max_bytes)
+    async with undone_on_error(session, store, document):
+        document.expense_id = expense_id
+        try:
+            await add(session, document)
+        except IntegrityError as error:
+            if expense_id is None:
+                raise
+            # The expense was deleted while the bytes were being stored.
+            raise NotFound("expense") from error
+        await session.commit()
     return document
 
 
