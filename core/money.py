@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, PlainSerializer
+from pydantic import PlainSerializer
 
 from core.currencies.codes import CURRENCY_EXPONENTS
 from core.exceptions import Invalid
@@ -26,12 +26,6 @@ def _as_json_number(value: Decimal) -> float:
 MoneySerializer = PlainSerializer(_as_json_number, return_type=float, when_used="json")
 
 Money = Annotated[Decimal, MoneySerializer]
-PositiveMoney = Annotated[
-    Decimal, Field(gt=0, max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS), MoneySerializer
-]
-NonNegativeMoney = Annotated[
-    Decimal, Field(ge=0, max_digits=MONEY_DIGITS, decimal_places=MONEY_DECIMALS), MoneySerializer
-]
 
 
 def check_minor_units(amount: Decimal, currency: str, field: str = "amount") -> None:

@@ -40,8 +40,8 @@ from core.expenses.service import expenses
 from core.incomes.schemas import IncomeCreate
 from core.language.parsing import CategoryHints, Unparsed, parse_amount
 from core.models import User
-from core.money import PositiveMoney
 from core.periods import local_today
+from core.schemas import PositiveMoney
 from core.telegram import service as chats
 from storage import DocumentStore
 
