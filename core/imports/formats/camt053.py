@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from core.exceptions import Invalid
+from core.imports.formats.amounts import decimal_amount
+from core.imports.formats.text import brief, quoted
 from core.imports.statement import RowFailure, StatementRow
 
 CHUNK_BYTES = 64 * 1024
+# A statement nests about 15 deep (Document/BkToCstmrStmt/Stmt/Ntry/NtryDtls/TxDtls/RmtInf/
+# Strd/CdtrRefInf/Tp/CdOrPrtry/Cd); deeper is no bank's file.
+MAX_DEPTH = 32
 
 # Paths below <Ntry> whose text we keep; the rest of an entry is skipped.
 _ENTRY_PATHS = {
@@ -44,6 +48,13 @@ _ENTRY_PATHS = {
     "NtryDtls/TxDtls/RltdPties/Dbtr/Pty/Nm",
     "NtryDtls/TxDtls/AddtlTxInf",
 }
+# Every path on the way to one we keep: an element outside these is skipped with its children,
+# so the path below <Ntry> is built one step per element and never longer than these.
+_ENTRY_PREFIXES = {
+    "/".join(path.split("/")[:end])
+    for path in _ENTRY_PATHS
+    for end in range(1, path.count("/") + 2)
+}
 
 
 def _local(tag: str) -> str:
@@ -56,6 +67,9 @@ class _EntryCollector:
     def __init__(self, currency: str | None) -> None:
         self.parser: DefusedXMLParser | None = None
         self.path: list[str] = []
+        # Per open element: its path below the open <Ntry> ("" for the <Ntry> itself), or
+        # None outside an entry and for elements no kept path goes through.
+        self.relative: list[str | None] = []
         self.entry: dict[str, list[str]] | None = None
         self.entry_depth = 0
         self.entry_line = 0
@@ -68,7 +82,16 @@ class _EntryCollector:
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         name = _local(tag)
+        if len(self.path) >= MAX_DEPTH:
+            raise Invalid(f"file: XML nested deeper than {MAX_DEPTH} elements", field="file")
+        parent = self.relative[-1] if self.relative else None
+        relative = None
+        if parent is not None:
+            relative = f"{parent}/{name}" if parent else name
+            if relative not in _ENTRY_PREFIXES:
+                relative = None
         self.path.append(name)
+        self.relative.append(relative)
         self.text = []
         if name in ("Stmt", "Rpt"):
             self.saw_statement = True
@@ -77,6 +100,7 @@ class _EntryCollector:
             assert self.parser is not None
             self.entry = {}
             self.entry_depth = len(self.path)
+            self.relative[-1] = ""
             self.entry_line = self.parser.parser.CurrentLineNumber
             self.amount_currency = None
         elif self.entry is not None and name == "Amt" and len(self.path) == self.entry_depth + 1:
@@ -89,8 +113,8 @@ class _EntryCollector:
         name = _local(tag)
         text = "".join(self.text).strip()
         self.text = []
+        relative = self.relative.pop()
         if self.entry is not None and len(self.path) > self.entry_depth:
-            relative = "/".join(self.path[self.entry_depth :])
             if relative in _ENTRY_PATHS and text:
                 self.entry.setdefault(relative, []).append(text)
         elif self.path[-2:] == ["Acct", "Ccy"] and text:
@@ -113,19 +137,20 @@ class _EntryCollector:
                     return entry[path][0]
             return None
 
-        amount_text = first("Amt")
         try:
-            amount = Decimal(amount_text or "")
-        except InvalidOperation:
-            return RowFailure(line, f"Amt: {amount_text!r} is not an amount")
+            amount = decimal_amount(first("Amt") or "")
+        except ValueError as exc:
+            return RowFailure(line, f"Amt: {exc}")
         direction = first("CdtDbtInd")
         if direction not in ("CRDT", "DBIT"):
-            return RowFailure(line, f"CdtDbtInd: {direction!r} is neither CRDT nor DBIT")
+            shown = quoted(direction) if direction is not None else "None"
+            return RowFailure(line, f"CdtDbtInd: {shown} is neither CRDT nor DBIT")
         date_text = first("BookgDt/Dt", "BookgDt/DtTm", "ValDt/Dt", "ValDt/DtTm")
         try:
             booked = date.fromisoformat((date_text or "")[:10])
         except ValueError:
-            return RowFailure(line, f"BookgDt: {date_text!r} is not a date")
+            shown = quoted(date_text) if date_text is not None else "None"
+            return RowFailure(line, f"BookgDt: {shown} is not a date")
         if direction == "DBIT":
             counterparty = first(
                 "NtryDtls/TxDtls/RltdPties/Cdtr/Nm", "NtryDtls/TxDtls/RltdPties/Cdtr/Pty/Nm"
@@ -165,7 +190,7 @@ def read_camt053(stream: BinaryIO, currency: str | None) -> Iterator[StatementRo
             field="file",
         ) from None
     except SyntaxError as exc:  # ParseError, from the pure-Python module defusedxml loads
-        raise Invalid(f"file: not well-formed XML ({exc})", field="file") from None
+        raise Invalid(f"file: not well-formed XML ({brief(exc)})", field="file") from None
     yield from collector.ready
     if not collector.saw_statement:
         raise Invalid("file: XML without a CAMT.053 statement (<Stmt>)", field="file")

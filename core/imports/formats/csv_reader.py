@@ -1,6 +1,10 @@
 """Bank CSV exports: delimiter, encoding, header row, decimal mark and date order are read from
 the file; a mapping or a named preset covers the rest. Rows are streamed (two passes over the
-stream: one to learn the formats, one to read), so memory does not grow with the file."""
+stream: one to learn the formats, one to read), so memory does not grow with the file.
+
+Time grows linearly with the file whatever it holds: the sniffer (quadratic) sees a small head,
+a row is at most MAX_COLUMNS wide and a cell at most FIELD_CHARS long, the learning pass stops
+after PROFILE_ROWS rows, and a text is tried as a date once, not once per row."""
 
 from __future__ import annotations
 
@@ -15,12 +19,23 @@ from typing import BinaryIO
 
 from core.exceptions import Invalid
 from core.imports.formats.amounts import COMMA_DECIMAL, DOT_DECIMAL, parse_amount
-from core.imports.formats.text import detect_encoding, open_text, read_head
+from core.imports.formats.text import detect_encoding, open_text, quoted, read_head
 from core.imports.statement import RowFailure, StatementRow
 
 DELIMITERS = ";,\t|"
 HEADER_SEARCH_ROWS = 30  # banks put account details above the header; this many rows are looked at
 HEADERLESS_SAMPLE_ROWS = 50
+# csv.Sniffer's quote patterns are quadratic in their sample: it gets the first lines only.
+SNIFF_LINES = 20
+SNIFF_CHARS = 4096
+MAX_COLUMNS = 200  # no bank exports more; a wider file is refused
+PROFILE_ROWS = 5000  # the date order and decimal mark are learnt from this many rows at most
+# The stdlib's default, set here so that a longer cell is a failed row whatever another module
+# sets (it is the csv module's process-wide limit); a description is cut far shorter anyway.
+FIELD_CHARS = 128 * 1024
+csv.field_size_limit(FIELD_CHARS)
+_DATE_CHARS = 40  # the longest date any DATE_FORMATS reads, with room for blanks
+_DIGIT = re.compile(r"\d")
 
 # Tried in this order; the first that reads every date of the file wins, except that a file
 # readable both day-first and month-first is ambiguous and needs `date_format`.
@@ -245,15 +260,17 @@ def _currency_in(cell: str) -> str | None:
 
 
 _NON_WORD = re.compile(r"[^\w]+")
+_HEADER_CHARS = 64  # longer than any header word with its `(EUR)`; not worth the patterns
 
 
 def _header_word(cell: str) -> str:
     """`Betrag (€)` -> `betrag`, `Zahlungsempfänger*in` -> `zahlungsempfänger in`."""
+    if len(cell) > _HEADER_CHARS:
+        return ""
     return _NON_WORD.sub(" ", _PAREN.sub(" ", cell.casefold())).strip()
 
 
-def _synonym_index(header: Sequence[str], role: str, taken: set[int]) -> int | None:
-    words = [_header_word(cell) for cell in header]
+def _synonym_index(words: Sequence[str], role: str, taken: set[int]) -> int | None:
     for synonym in _SYNONYMS[role]:
         for index, word in enumerate(words):
             if index not in taken and (word == synonym or word == f"{synonym} in"):
@@ -283,9 +300,10 @@ class _Columns:
 
 def _columns_from_synonyms(header: Sequence[str]) -> _Columns | None:
     taken: set[int] = set()
+    words = [_header_word(cell) for cell in header]  # once per row, not once per role
 
     def pick(role: str) -> int | None:
-        index = _synonym_index(header, role, taken)
+        index = _synonym_index(words, role, taken)
         if index is not None:
             taken.add(index)
         return index
@@ -398,9 +416,33 @@ def _date_text(text: str) -> str:
     return iso.group(1) if iso else text
 
 
-@lru_cache(maxsize=4096)  # a statement has few distinct dates and strptime is slow
+# A statement has few distinct dates and strptime is slow, failing most of all: the misses are
+# kept too (None), so a column of the same junk costs one strptime per format, not one per row.
+# Keys are at most _DATE_CHARS long, so the cache stays small whatever the cells hold.
+@lru_cache(maxsize=4096)
+def _read_date(text: str, date_format: str) -> date | None:
+    try:
+        return datetime.strptime(text, date_format).date()
+    except ValueError:
+        return None
+
+
+def _date_or_none(text: str, date_format: str) -> date | None:
+    text = _date_text(text)
+    if len(text) > _DATE_CHARS or not _DIGIT.search(text):  # every format reads digits
+        return None
+    return _read_date(text, date_format)
+
+
 def parse_date(text: str, date_format: str) -> date:
-    return datetime.strptime(_date_text(text), date_format).date()
+    found = _date_or_none(text, date_format)
+    if found is None:
+        raise ValueError(f"{quoted(text.strip())} is not a date ({date_format})")
+    return found
+
+
+def _readable(text: str, date_format: str) -> bool:
+    return _date_or_none(text, date_format) is not None
 
 
 @dataclass
@@ -414,13 +456,7 @@ class _Profile:
     def see_date(self, text: str) -> None:
         if len(self.date_formats) <= 1 or not text.strip():
             return
-        readable = []
-        for candidate in self.date_formats:
-            try:
-                parse_date(text, candidate)
-            except ValueError:
-                continue
-            readable.append(candidate)
+        readable = [candidate for candidate in self.date_formats if _readable(text, candidate)]
         if readable:  # a date no format reads is a bad row, not evidence
             self.date_formats = readable
 
@@ -433,6 +469,16 @@ class _Profile:
 
 
 # ---- reading ------------------------------------------------------------------------------
+
+
+def _sniff_sample(head: str) -> str:
+    """The first SNIFF_LINES whole lines, at most SNIFF_CHARS (or the start of a longer line)."""
+    sample = ""
+    for line in head.splitlines(keepends=True)[:SNIFF_LINES]:
+        if sample and len(sample) + len(line) > SNIFF_CHARS:
+            break
+        sample += line
+    return sample[:SNIFF_CHARS]
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -471,18 +517,42 @@ class CsvReader:
         self.start = stream.tell()
         head = read_head(stream)
         self.encoding = detect_encoding(head)
-        sample = head.decode(self.encoding, errors="replace")
+        sample = _sniff_sample(head.decode(self.encoding, errors="replace"))
         self.dialect = _dialect(sample)
 
-    def _cells(self) -> Iterator[tuple[int, list[str]]]:
+    def _too_wide(self) -> Invalid:
+        return Invalid(f"file: a row of more than {MAX_COLUMNS} columns", field="file")
+
+    def _lines(self, text: Iterator[str]) -> Iterator[str]:
+        """The file's lines, refusing one with MAX_COLUMNS delimiters before the csv module
+        makes a list of its (maybe millions of) cells; a quoted delimiter counts too, and no
+        bank's line has that many."""
+        delimiter = str(self.dialect.delimiter)
+        for line in text:
+            if line.count(delimiter) >= MAX_COLUMNS:
+                raise self._too_wide()
+            yield line
+
+    def _cells(self) -> Iterator[tuple[int, list[str] | csv.Error]]:
+        """(first line, cells) per row with content; (line, error) for a row the csv module
+        cannot read (a cell over FIELD_CHARS, a NUL): that row fails, the next is read."""
         self.stream.seek(self.start)
         text = open_text(self.stream, self.encoding)
         try:
-            reader = csv.reader(text, dialect=self.dialect)
+            reader = csv.reader(self._lines(text), dialect=self.dialect)
             line = 1
-            for cells in reader:
-                if any(cell.strip() for cell in cells):
-                    yield line, cells
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as error:
+                    yield line, error
+                else:
+                    if len(cells) > MAX_COLUMNS:  # a row whose quoted cells span lines
+                        raise self._too_wide()
+                    if any(cell.strip() for cell in cells):
+                        yield line, cells
                 line = reader.line_num + 1
         finally:
             text.detach()  # the caller owns the binary stream
@@ -499,6 +569,8 @@ class CsvReader:
             return 0, columns, options.preset
         candidates: list[tuple[int, list[str]]] = []
         for line, cells in self._cells():
+            if isinstance(cells, csv.Error):
+                continue
             candidates.append((line, cells))
             stripped = {cell.strip() for cell in cells}
             if options.mapping is not None:
@@ -527,31 +599,33 @@ class CsvReader:
             raise Invalid("file: no rows to read", field="file")
         width = max(len(cells) for _, cells in sample)
 
-        def share(index: int, test: Callable[[str], object]) -> float:
-            hits = 0
+        def mostly(index: int, test: Callable[[str], object]) -> bool:
+            """Whether 80% of the sample's cells in this column pass `test`; a column stops
+            being read once too many have not."""
+            misses = 0
             for _, cells in sample:
                 try:
                     test(cells[index])
-                    hits += 1
                 except (ValueError, IndexError):
-                    pass
-            return hits / len(sample)
+                    misses += 1
+                    if (len(sample) - misses) / len(sample) < 0.8:
+                        return False
+            return True
 
         def is_date(text: str) -> None:
-            profile = _Profile()
-            profile.see_date(text)
-            parse_date(text, profile.date_formats[0])
+            if not any(_readable(text, candidate) for candidate in DATE_FORMATS):
+                raise ValueError(text)
 
         def is_amount(text: str) -> None:
-            if not re.search(r"\d", text) or len(text.strip()) > 20:
+            if not _DIGIT.search(text) or len(text.strip()) > 20:
                 raise ValueError(text)
             try:
                 parse_amount(text, ".")
             except ValueError:
                 parse_amount(text, ",")
 
-        dates = [i for i in range(width) if share(i, is_date) >= 0.8]
-        amounts = [i for i in range(width) if i not in dates and share(i, is_amount) >= 0.8]
+        dates = [i for i in range(width) if mostly(i, is_date)]
+        amounts = [i for i in range(width) if i not in dates and mostly(i, is_amount)]
         if not dates or not amounts:
             raise Invalid(
                 "file: no header, and no column of dates and amounts found; give a mapping",
@@ -583,6 +657,9 @@ class CsvReader:
         for line, cells in self._cells():
             if line <= header_line:
                 continue
+            if isinstance(cells, csv.Error):
+                yield RowFailure(line, f"row: {cells}")
+                continue
             try:
                 yield self._row(line, cells, columns, date_format, decimal, default_currency)
             except ValueError as exc:
@@ -593,9 +670,13 @@ class CsvReader:
         amount_columns = [
             c for c in (columns.amount, columns.debit, columns.credit) if c is not None
         ]
+        rows = 0
         for line, cells in self._cells():
-            if line <= header_line:
+            if line <= header_line or isinstance(cells, csv.Error):
                 continue
+            rows += 1
+            if rows > PROFILE_ROWS:
+                break
             if columns.date < len(cells):
                 profile.see_date(cells[columns.date])
             for index in amount_columns:
@@ -635,16 +716,14 @@ class CsvReader:
             return cells[index].strip() if index is not None and index < len(cells) else ""
 
         date_text = cell(columns.date)
-        try:
-            booked = parse_date(date_text, date_format)
-        except ValueError:
-            raise ValueError(f"date: {date_text!r} is not a date ({date_format})") from None
+        booked = _date_or_none(date_text, date_format)
+        if booked is None:
+            raise ValueError(f"date: {quoted(date_text)} is not a date ({date_format})")
         if columns.amount is not None:
-            amount_text = cell(columns.amount)
             try:
-                amount = parse_amount(amount_text, decimal)
-            except ValueError:
-                raise ValueError(f"amount: {amount_text!r} is not an amount") from None
+                amount = parse_amount(cell(columns.amount), decimal)
+            except ValueError as exc:
+                raise ValueError(f"amount: {exc}") from None
         else:
             debit_text, credit_text = cell(columns.debit), cell(columns.credit)
             if not debit_text and not credit_text:

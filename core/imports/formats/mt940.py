@@ -10,6 +10,8 @@ from datetime import date
 import mt940
 
 from core.exceptions import Invalid
+from core.imports.formats.amounts import checked_amount
+from core.imports.formats.text import brief
 from core.imports.statement import RowFailure, StatementRow
 
 _STATEMENT_LINE = re.compile(r"^:61:", re.MULTILINE)
@@ -17,12 +19,20 @@ _NO_REFERENCE = {"", "NONREF"}
 
 
 def read_mt940(text: str, currency: str | None) -> Iterator[StatementRow | RowFailure]:
-    # The library keeps no positions: the n-th transaction is the n-th :61: line.
-    lines = [text.count("\n", 0, match.start()) + 1 for match in _STATEMENT_LINE.finditer(text)]
+    # The library keeps no positions: the n-th transaction is the n-th :61: line. The newlines
+    # are counted once, between one :61: and the next.
+    lines: list[int] = []
+    number, counted = 1, 0
+    for match in _STATEMENT_LINE.finditer(text):
+        number += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.append(number)
     try:
         statement = mt940.parse(text)
     except Exception as exc:  # the library raises plain exceptions for a broken tag
-        raise Invalid(f"file: not a readable MT940 statement ({exc})", field="file") from None
+        raise Invalid(
+            f"file: not a readable MT940 statement ({brief(exc)})", field="file"
+        ) from None
     parsed = list(statement)
     if len(parsed) < len(lines):
         # A :61: the library's pattern did not match was dropped; we cannot tell which one.
@@ -33,6 +43,11 @@ def read_mt940(text: str, currency: str | None) -> Iterator[StatementRow | RowFa
         booked = data.get("entry_date") or data.get("date")
         if amount is None or booked is None:
             yield RowFailure(line, ":61: without an amount or a date")
+            continue
+        try:  # 15 digits fit the :61: amount; finbot holds 12 before the point
+            checked_amount(amount.amount, str(amount.amount))
+        except ValueError as exc:
+            yield RowFailure(line, f"amount: {exc}")
             continue
         # Banks that structure :86: (the German ?20..?32 subfields) give name and purpose apart.
         parts = [data.get("applicant_name"), data.get("purpose")]

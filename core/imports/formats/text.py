@@ -49,3 +49,19 @@ def open_text(stream: BinaryIO, encoding: str) -> io.TextIOWrapper:
     """A text view of the stream; a byte that does not fit the detected encoding further down
     the file becomes U+FFFD rather than failing the whole import."""
     return io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """`text` for a failure's reason, cut short: a reason is kept per failed line and shown to
+    the user, so it must not carry a 100 KB cell along."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def brief(error: BaseException, limit: int = 120) -> str:
+    """A library's error for a message: its first line, cut short (some quote the whole
+    input they could not read)."""
+    # mt-940 raises RuntimeError(message, tag, value): its str() is the whole tuple.
+    message = error.args[0] if error.args and isinstance(error.args[0], str) else str(error)
+    lines = message.strip().splitlines()
+    first = lines[0] if lines else type(error).__name__
+    return first if len(first) <= limit else first[:limit] + "…"
