@@ -3,6 +3,7 @@ It reads the whole text; MT940 files are daily or monthly statements of one acco
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -13,6 +14,11 @@ from core.exceptions import Invalid
 from core.imports.formats.amounts import checked_amount
 from core.imports.formats.text import brief
 from core.imports.statement import RowFailure, StatementRow
+
+# mt-940 logs the whole text of a tag it cannot read, at ERROR: one line of up to the
+# upload cap, from the reader process too. The failure reaches the person as a failed
+# line already (quoted briefly).
+logging.getLogger("mt940").setLevel(logging.CRITICAL)
 
 _STATEMENT_LINE = re.compile(r"^:61:", re.MULTILINE)
 _NO_REFERENCE = {"", "NONREF"}
