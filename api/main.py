@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from fastapi import FastAPI
 
 from api.admission import FifoAdmission, admitted_at_once
+from api.deps import token_ttl
 from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware
 from api.routes import (
@@ -28,10 +29,12 @@ from api.routes.planning import router as planning_router
 from api.routes.rates import router as rates_router
 from api.routes.recurring import router as recurring_router
 from api.routes.rules import router as rules_router
+from api.routes.telegram import LateUpdates
 from core.config import Settings
 from core.db import Database
 from core.logs import install_log_redaction
 from core.notifications.bus import NotificationBus
+from core.notifications.sockets import LiveSockets
 from core.payments.gateway import PaymentGateway
 from storage import DocumentStore
 
@@ -65,6 +68,8 @@ def create_app(
     and webhook routes; `hosted` run inside the API's lifespan, in order."""
     settings = resources.settings
     install_log_redaction()
+    # Webhook updates still being handled after their request was answered.
+    late_updates = LateUpdates()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -73,6 +78,8 @@ def create_app(
             for part in hosted:
                 await stack.enter_async_context(part())
             yield
+            # Before the bot's session closes: its replies go out through it.
+            await late_updates.finish()
 
     app = FastAPI(
         title="finbot",
@@ -89,9 +96,16 @@ def create_app(
     app.state.bot = bot
     app.state.dispatcher = dispatcher
     app.state.gateway = resources.gateway
+    app.state.late_updates = late_updates
+    app.state.live_sockets = LiveSockets(resources.database, token_ttl(settings))
     install_error_handlers(app)
     # Inside the log: waits count.
-    app.add_middleware(FifoAdmission, limit=admitted_at_once(settings.database_url))
+    app.add_middleware(
+        FifoAdmission,
+        limit=admitted_at_once(settings.database_url),
+        wait_seconds=settings.queue_wait_seconds,
+        body_seconds=settings.body_read_seconds,
+    )
     app.add_middleware(RequestLogMiddleware)
     # Starlette tries routes in order, a few microseconds each: the busiest paths (the
     # entries and the bot's webhook) first. No two routers' paths overlap.

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     token_ttl_days: float = Field(default=30, gt=0)  # counted from the token's last use
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     log_format: str = "text"
+    # The longest a request waits for its turn in a busy process (then 503, Retry-After).
+    queue_wait_seconds: float = Field(default=5, gt=0)
+    # The longest a client may take to send a request's body once its headers are in
+    # (then 408): uvicorn has no such limit, and a trickled body would hold its
+    # connection and memory for ever. Uploads (documents, statements) stream instead.
+    body_read_seconds: float = Field(default=30, gt=0)
+    # When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it answers
+    # only clients on this host (loopback).
+    metrics_token: SecretStr | None = None
     # Which parts `finbot serve` runs in its API processes (set by --no-bot,
     # --no-scheduler and --workers; rarely set by hand).
     run_bot: bool = True
@@ -72,6 +81,8 @@ class Settings(BaseSettings):
             )
         if self.secret_key is not None and not self.secret_key.get_secret_value().strip():
             raise ValueError("FINBOT_SECRET_KEY is empty: set a long random value, or unset it")
+        if self.metrics_token is not None and not self.metrics_token.get_secret_value().strip():
+            raise ValueError("FINBOT_METRICS_TOKEN is empty: set a long random value, or unset it")
         return self
 
     @cached_property

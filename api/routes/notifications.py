@@ -1,7 +1,6 @@
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, WebSocket, WebSocketDisconnect
@@ -10,17 +9,17 @@ from pydantic import BaseModel
 from api.crud import NOT_FOUND, ObjectId
 from api.deps import CurrentUser, PagingDep, SessionDep, token_ttl
 from core.auth import service as auth
-from core.db import Database
 from core.exceptions import Unauthorized
 from core.notifications import service as notifications
 from core.notifications.bus import NotificationBus
 from core.notifications.schemas import NotificationOut
+from core.notifications.sockets import LiveSockets, TooManySockets
 
 log = logging.getLogger("finbot.notifications")
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 
 CLOSE_UNAUTHORIZED = 4401
-TOKEN_CHECK_SECONDS = 2.0
+CLOSE_POLICY = 1008  # policy violation: the user holds too many sockets
 
 
 class MarkedRead(BaseModel):
@@ -58,10 +57,12 @@ async def live(websocket: WebSocket, token: str = "") -> None:
 
     Keep-alive is the WebSocket ping that the server sends every 20 seconds.
     The socket closes with 4401 within seconds of its token dying (logout,
-    password reset, expiry).
+    password reset, expiry), and with 1008 at once when the user already holds
+    20 in this process.
     """
     database = websocket.app.state.database
     bus: NotificationBus = websocket.app.state.bus
+    sockets: LiveSockets = websocket.app.state.live_sockets
     ttl = token_ttl(websocket.app.state.settings)
     try:
         async with database.session() as session:
@@ -72,50 +73,42 @@ async def live(websocket: WebSocket, token: str = "") -> None:
     if user is None:
         await websocket.close(code=CLOSE_UNAUTHORIZED, reason="invalid or missing token")
         return
-    async with bus.subscribe(user.id) as queue:
-        # Tasks watch for the client going away and for the token dying while
-        # we wait on the queue.
-        closed = asyncio.create_task(_until_closed(websocket))
-        revoked = asyncio.create_task(_until_token_dies(database, token, ttl))
-        watchers = {closed, revoked}
-        try:
-            while not closed.done():
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait(
-                    {getter, *watchers}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if getter not in done:
-                    getter.cancel()
-                    if revoked in done and revoked.exception() is None:
-                        await websocket.close(code=CLOSE_UNAUTHORIZED, reason="token expired")
-                    break
-                await websocket.send_text(getter.result().model_dump_json())
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            for watcher in watchers:
-                watcher.cancel()
-            for watcher in watchers:
-                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                    await watcher
+    try:
+        async with sockets.hold(user.id, token) as token_died, bus.subscribe(user.id) as queue:
+            await _serve(websocket, queue, token_died)
+    except TooManySockets:
+        await websocket.close(code=CLOSE_POLICY, reason="too many open sockets")
+
+
+async def _serve(
+    websocket: WebSocket, queue: asyncio.Queue[NotificationOut], token_died: asyncio.Event
+) -> None:
+    # Tasks watch for the client going away and for the token dying while we wait
+    # on the queue.
+    closed = asyncio.create_task(_until_closed(websocket))
+    revoked = asyncio.create_task(token_died.wait())
+    watchers = {closed, revoked}
+    try:
+        while not closed.done():
+            getter = asyncio.create_task(queue.get())
+            done, _ = await asyncio.wait({getter, *watchers}, return_when=asyncio.FIRST_COMPLETED)
+            if getter not in done:
+                getter.cancel()
+                if revoked in done:
+                    await websocket.close(code=CLOSE_UNAUTHORIZED, reason="token expired")
+                break
+            await websocket.send_text(getter.result().model_dump_json())
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        for watcher in watchers:
+            watcher.cancel()
+        for watcher in watchers:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await watcher
 
 
 async def _until_closed(websocket: WebSocket) -> None:
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             await websocket.receive_text()  # clients have nothing to say; drain it
-
-
-async def _until_token_dies(database: Database, token: str, ttl: timedelta) -> None:
-    # Polled, because a logout in another process or plain expiry sends no event.
-    # Watching does not count as use: an idle open tab does not keep a token alive.
-    while True:
-        await asyncio.sleep(TOKEN_CHECK_SECONDS)
-        try:
-            async with database.session() as session:
-                alive = await auth.token_alive(session, token, ttl)
-        except Exception:  # a database hiccup is no reason to drop the client
-            log.warning("could not check a WebSocket's token; will retry", exc_info=True)
-            continue
-        if not alive:
-            return

@@ -1,5 +1,7 @@
+import asyncio
 import hmac
-from typing import Annotated
+import logging
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ValidationError
@@ -10,6 +12,16 @@ from api.planned import PlannedRoute
 from core.config import Settings
 from core.exceptions import BadRequest, Forbidden, ServiceUnavailable
 from core.telegram import service as chats
+
+log = logging.getLogger("finbot.bot")
+
+# An update handled within this is answered in the webhook's own response; one that
+# takes longer (a statement import, a receipt's OCR) is answered {"ok": true} now and
+# its reply sent as a call when done, so no chat work holds a request (Telegram waits
+# 60 s, then sends the update again). Three times the one second a chat message has.
+INLINE_SECONDS = 3.0
+# How long a stopping process lets updates still in hand finish (SPEC: 20 s grace).
+LATE_GRACE_SECONDS = 20.0
 
 # Planned: the webhook takes every chat message (api/planned.py).
 router = APIRouter(prefix="/api/telegram", tags=["telegram"], route_class=PlannedRoute)
@@ -77,7 +89,18 @@ async def webhook(
         update = Update.model_validate_json(await request.body(), context={"bot": bot})
     except ValidationError as error:
         raise BadRequest(_not_an_update(error)) from error
-    reply = await dispatcher.feed_update(bot, update)
+    # As aiogram's SimpleRequestHandler(handle_in_background=True) does, past INLINE_SECONDS.
+    late: LateUpdates = request.app.state.late_updates
+    work = asyncio.create_task(dispatcher.feed_update(bot, update))
+    try:
+        done, _ = await asyncio.wait({work}, timeout=INLINE_SECONDS)
+    except asyncio.CancelledError:  # the request ends, the update's handling need not
+        late.follow(work, bot)
+        raise
+    if not done:
+        late.follow(work, bot)
+        return json_answer(_ACCEPTED)
+    reply = work.result()
     if isinstance(reply, TelegramMethod):
         # A handler's last reply goes back in this answer: one HTTP exchange per chat
         # message instead of two. One with a file is sent as a call.
@@ -97,3 +120,39 @@ def _not_an_update(error: ValidationError) -> str:
     if any(problem["type"] == "json_invalid" for problem in error.errors()):
         return "body is not JSON"
     return "not a Telegram update"
+
+
+class LateUpdates:
+    """Updates still being handled after their webhook request was answered."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def follow(self, work: "asyncio.Task[Any]", bot: Any) -> None:
+        """Send `work`'s reply, if any, as a call once it is done."""
+        task = asyncio.create_task(_reply_when_done(work, bot))
+        self.tasks.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self.tasks.discard)
+
+    async def finish(self, grace: float = LATE_GRACE_SECONDS) -> None:
+        """At shutdown: let those in hand finish, for at most `grace` seconds."""
+        if not self.tasks:
+            return
+        _, pending = await asyncio.wait(set(self.tasks), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _reply_when_done(work: "asyncio.Task[Any]", bot: Any) -> None:
+    from aiogram.methods import TelegramMethod
+
+    try:
+        reply = await work
+        if isinstance(reply, TelegramMethod):
+            await bot(reply)
+    except asyncio.CancelledError:
+        work.cancel()
+        raise
+    except Exception:  # no request to answer: the log is the only place left
+        log.exception("an update handled after its webhook answer failed")

@@ -1,11 +1,23 @@
 """Budget and goal alerts: made once per threshold and period, listed, read."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import event
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
+from core.auth import service as auth
+from core.config import Settings
 from core.periods import local_today, period_range
+from tests.api.test_admission import serving
+from tests.api.test_live_push import until_listening
+from tests.conftest import PASSWORD, clean_database, make_user
 from tests.support.alerts import is_pace, without_pace
 
 
@@ -197,3 +209,106 @@ async def test_100_concurrent_expenses_crossing_100_percent_make_one_alert(app, 
             "Groceries: 100.00 of 99.50 EUR spent this month (100 %)",
             "Groceries: 80.00 of 99.50 EUR spent this month (80 %)",
         ]
+
+
+# --- WebSockets: a cap per user, one token check for all (M7 of the 2026-12 review) ---
+
+
+@pytest.fixture
+async def served(settings: Settings) -> AsyncIterator[tuple[Any, str]]:
+    """finbot's app (no scheduler) under uvicorn in this loop: the app and its ws:// base."""
+    from finbot.processes import create_app
+
+    app = create_app(settings.model_copy(update={"run_scheduler": False}))
+    await clean_database(app.state.database, keep_reference=True)
+    try:
+        async with serving(app) as url:
+            yield app, url.replace("http://", "ws://")
+    finally:
+        await app.state.database.dispose()
+
+
+async def token_of(http: httpx.AsyncClient, name: str) -> str:
+    headers = await make_user(http, name)
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+async def another_token(http: httpx.AsyncClient, name: str) -> str:
+    login = await http.post("/api/auth/login/", json={"username": name, "password": PASSWORD})
+    return str(login.json()["token"])
+
+
+def listening(url: str) -> Any:
+    # Pushes it never reads must not stall the client's reading (websockets pauses at
+    # 16 unread), or its close waits for the server's reply for 10 s.
+    return connect(url, max_queue=None)
+
+
+async def closed_with(socket_: Any) -> int | None:
+    with pytest.raises(ConnectionClosed) as closed:
+        async with asyncio.timeout(30):  # a hang guard, not a measure
+            await socket_.recv()
+    return closed.value.rcvd.code if closed.value.rcvd else None
+
+
+async def test_a_user_holds_at_most_20_sockets_the_21st_is_closed_with_1008(served):
+    _, ws = served
+    async with (
+        httpx.AsyncClient(base_url=ws.replace("ws://", "http://")) as http,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        alice, bob = await token_of(http, "alice"), await token_of(http, "bob")
+        url = f"{ws}/api/notifications/ws?token="
+        sockets = [await stack.enter_async_context(listening(url + alice)) for _ in range(20)]
+        extra = await stack.enter_async_context(listening(url + alice))
+        assert await closed_with(extra) == 1008
+        # The 20 are open and hear their pushes; another user is not counted with them.
+        for socket_ in sockets:
+            await until_listening(http, alice, socket_)
+        bobs = await stack.enter_async_context(listening(url + bob))
+        await until_listening(http, bob, bobs)
+        # A closed one frees its place.
+        await sockets.pop().close()
+        for _attempt in range(50):
+            again = await stack.enter_async_context(listening(url + alice))
+            with contextlib.suppress(ConnectionClosed):
+                await until_listening(http, alice, again)
+                break
+        else:
+            raise AssertionError("a closed socket never freed its place")
+
+
+async def test_one_query_checks_every_open_sockets_token_and_a_dead_one_closes_4401(served):
+    app, ws = served
+    app.state.live_sockets.interval = 0.05
+    checks: list[str] = []
+    enough = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT auth_tokens.") and "users" not in statement:
+            checks.append(repr(parameters))
+            if len(checks) >= 3:
+                loop.call_soon_threadsafe(enough.set)
+
+    async with (
+        httpx.AsyncClient(base_url=ws.replace("ws://", "http://")) as http,
+        contextlib.AsyncExitStack() as stack,
+    ):
+        tokens = [await token_of(http, "alice"), await token_of(http, "bob")]
+        tokens += [await another_token(http, "alice") for _ in range(4)]
+        url = f"{ws}/api/notifications/ws?token="
+        sockets = [await stack.enter_async_context(listening(url + t)) for t in tokens]
+        event.listen(app.state.database.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            async with asyncio.timeout(30):  # a hang guard, not a measure
+                await enough.wait()
+        finally:
+            event.remove(app.state.database.engine.sync_engine, "before_cursor_execute", seen)
+        digests = [auth.token_digest(token) for token in tokens]
+        for checked in checks:
+            assert all(digest in checked for digest in digests), checked
+
+        await http.post("/api/auth/logout/", headers={"Authorization": f"Bearer {tokens[2]}"})
+        assert await closed_with(sockets[2]) == 4401
+        await until_listening(http, tokens[3], sockets[3])  # the others stay open

@@ -1,6 +1,7 @@
 """Issue 12: in webhook mode a chat message is answered in the webhook's own response
 (Telegram makes the call it carries), so an entry costs one HTTP exchange, not two."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -113,3 +114,35 @@ async def test_the_answer_is_json_telegram_reads(hooked):
     bot = app.state.bot
     body = bot.session.webhook_answer(bot, SendMessage(chat_id=CHAT, text="hi"))
     assert json.loads(body) == {"method": "sendMessage", "chat_id": CHAT, "text": "hi"}
+
+
+async def test_long_chat_work_is_answered_at_once_and_replied_to_by_a_call(
+    hooked, telegram, monkeypatch
+):
+    """A statement import or a receipt's OCR does not hold the webhook's request (H6 of
+    the 2026-12 review): past a short wait Telegram has its answer, and the reply
+    follows as a call when the work is done."""
+    import api.routes.telegram as route
+
+    app, http = hooked
+    monkeypatch.setattr(route, "INLINE_SECONDS", 0.01)
+    working = asyncio.Event()
+    done = asyncio.Event()
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def slow(message: Message) -> Any:
+        working.set()
+        await done.wait()  # until the test has its answer
+        return message.answer("read 12 lines")
+
+    app.state.dispatcher = dispatcher
+
+    async with asyncio.timeout(30):  # a hang guard, not a measure
+        answer = await say(http, telegram, "(a statement)")
+        assert answer.json() == {"ok": True}
+        assert working.is_set() and telegram.sent(chat_id=CHAT) == []
+        done.set()
+        await app.state.late_updates.finish()
+    [reply] = telegram.sent(chat_id=CHAT)
+    assert reply.params["text"] == "read 12 lines"

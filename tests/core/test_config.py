@@ -59,3 +59,14 @@ def test_an_empty_key_file_is_refused(tmp_path: Path):
 def test_an_empty_configured_key_is_refused(tmp_path: Path):
     with pytest.raises(ValidationError, match="FINBOT_SECRET_KEY is empty"):
         Settings(_env_file=None, storage_dir=tmp_path, secret_key="   ")
+
+
+def test_the_new_limits_default_as_the_spec_says_and_an_empty_metrics_token_is_refused(
+    tmp_path: Path,
+):
+    settings = Settings(_env_file=None, storage_dir=tmp_path)
+    assert settings.queue_wait_seconds == 5
+    assert settings.body_read_seconds == 30
+    assert settings.metrics_token is None
+    with pytest.raises(ValidationError, match="FINBOT_METRICS_TOKEN is empty"):
+        Settings(_env_file=None, storage_dir=tmp_path, metrics_token=" ")
