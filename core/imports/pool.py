@@ -1,7 +1,7 @@
 """Worker processes for statement reading: CPU-heavy pure work, off the event loop and out
 of the GIL of the process that serves requests, a few at a time, each within a time limit.
 
-Each slot is a one-process executor, so a job that runs past its limit is stopped by killing
+Each slot is one worker process, so a job that runs past its limit is stopped by killing
 its own process only (a shared pool cannot tell which worker runs which job); the slot
 starts a fresh process for its next job. Processes are started with `spawn`: the server
 has threads (the SQLite checkpointer, the driver's), and a fork would copy their locks.
@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -51,23 +52,58 @@ class WorkerLost(Exception):
     """The job's process died under it (killed from outside: out of memory, say)."""
 
 
-class _Slot:
-    def __init__(self) -> None:
-        self._executor: ProcessPoolExecutor | None = None
+def _serve(connection: Connection) -> None:
+    """A worker process: jobs in, (ok, value) out, until the other end closes."""
+    while True:
+        try:
+            function, args = connection.recv()
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, function(*args))
+        except Exception as error:
+            answer = (False, error)
+        try:
+            connection.send(answer)
+        except Exception as error:  # an answer that does not pickle
+            connection.send((False, RuntimeError(f"unpicklable answer: {error!r}")))
 
-    def _started(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
-            )
-        return self._executor
+
+def _exchange(connection: Connection, job: tuple[Any, ...]) -> tuple[bool, Any]:
+    # In a thread: a statement of megabytes goes through the pipe, and the answer comes
+    # back when the job ends (or EOFError when its process is killed).
+    connection.send(job)
+    answer: tuple[bool, Any] = connection.recv()
+    return answer
+
+
+class _Slot:
+    """One worker process, kept between jobs. A plain multiprocessing Process (not an
+    executor) so that a job past its limit is stopped by killing that process, with
+    documented API only; the next job starts a fresh one."""
+
+    def __init__(self) -> None:
+        self._process: BaseProcess | None = None
+        self._connection: Connection | None = None
+
+    def _started(self) -> Connection:
+        if self._connection is None or self._process is None or not self._process.is_alive():
+            self.stop()
+            context = multiprocessing.get_context("spawn")
+            ours, theirs = context.Pipe()
+            # daemon: never outlives the server (killed at its exit, not waited for).
+            process = context.Process(target=_serve, args=(theirs,), daemon=True)
+            process.start()
+            theirs.close()
+            self._process, self._connection = process, ours
+        return self._connection
 
     async def run(self, function: Callable[..., T], args: tuple[Any, ...], limit: float) -> T:
-        future: Future[T] = self._started().submit(function, *args)
+        connection = self._started()
         deadline = asyncio.timeout(limit)
         try:
             async with deadline:
-                return await asyncio.wrap_future(future)
+                ok, value = await asyncio.to_thread(_exchange, connection, (function, args))
         except TimeoutError:
             if not deadline.expired():
                 raise  # the job's own TimeoutError
@@ -76,20 +112,25 @@ class _Slot:
         except asyncio.CancelledError:
             self.stop()  # no one wants the answer: the slot is free again at once
             raise
-        except BrokenProcessPool:
+        except (EOFError, OSError):
             self.stop()
             raise WorkerLost("the worker process died") from None
+        if not ok:
+            raise value
+        return value
 
     def stop(self) -> None:
         """Kill the process now; a new one starts with the next job."""
-        executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        processes = dict(getattr(executor, "_processes", None) or {})
-        for process in processes.values():
+        process, self._process = self._process, None
+        connection, self._connection = self._connection, None
+        if process is not None and process.is_alive():
             process.kill()
-        # wait=False: the executor's own thread reaps the killed process, not the loop.
-        executor.shutdown(wait=False, cancel_futures=True)
+        if connection is not None:
+            connection.close()
+        if process is not None:
+            # Reaped in a thread of its own: a killed process ends at once, and the
+            # loop never waits for it.
+            threading.Thread(target=process.join, daemon=True).start()
 
 
 class ProcessSlots:

@@ -26,10 +26,11 @@ def pace_run_out_day(today: date, period: DateRange, limit: Decimal, spent: Deci
         return None
     # The first day d with spent / elapsed * d >= limit; Fraction keeps it exact.
     run_out_index = math.ceil(Fraction(limit) * elapsed / Fraction(spent))
-    run_out = start + timedelta(days=run_out_index - 1)
-    if run_out > end - timedelta(days=PACE_MARGIN_DAYS):
+    # Compared as a day count first: a cent against a large limit runs out past any
+    # date there is.
+    if run_out_index - 1 > (end - start).days - PACE_MARGIN_DAYS:
         return None
-    return run_out
+    return start + timedelta(days=run_out_index - 1)
 
 
 def effective_limit(
