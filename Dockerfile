@@ -1,7 +1,7 @@
 # finbot: the API (and, by default, the bot and scheduler) in one slim image.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY core core
 COPY api api
 COPY bot bot
@@ -9,7 +9,7 @@ COPY scheduler scheduler
 COPY storage storage
 COPY migrations migrations
 COPY finbot finbot
-RUN pip install --no-cache-dir --prefix=/install .
+RUN pip install --no-cache-dir --prefix=/install -c requirements.lock .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
