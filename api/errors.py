@@ -134,7 +134,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        return validation_answer(list(error.errors()))
+        errors = list(error.errors())
+        if any(e.get("loc", ("",))[0] == "path" for e in errors):
+            # `/api/households/None/…` or `/api/expenses/0/` names nothing there is: a
+            # 404, as for an id that does not exist, not a complaint about the request.
+            return error_answer(404, "Not Found")  # the words of a path with no route
+        return validation_answer(errors)
 
     @app.exception_handler(ValidationError)
     async def _model_invalid(_: Request, error: ValidationError) -> JSONResponse:

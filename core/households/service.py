@@ -39,13 +39,14 @@ async def households_of(session: AsyncSession, user_id: int) -> list[Household]:
 
 
 async def check_household(session: AsyncSession, user_id: int, household_id: int | None) -> None:
-    """An entry's `household_id` must name a household of the caller's. Anything else is
-    NotFound("household") (404), as an expense_id of another user's given with a
-    document upload is NotFound("expense"): a reference to what is not yours is not there."""
+    """An entry's `household_id` must name a household of the caller's; anything else is
+    a 422 naming the field. Not a 404: `PUT /api/budgets/7/` answering 404 would say
+    budget 7 is gone. One answer for a household that does not exist and one of others,
+    so it tells nothing of them."""
     if household_id is not None and not await HouseholdRepository(session).is_member(
         user_id, household_id
     ):
-        raise NotFound("household")
+        raise Invalid("not a household of yours", field="household_id")
 
 
 INVITE_VALIDITY = timedelta(days=7)

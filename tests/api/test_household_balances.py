@@ -295,7 +295,9 @@ async def test_non_members_and_ex_members_get_404(client):
         headers=heads[2],
         json={"category": "x", "amount": "1", "household_id": home, "split": {str(eve): "1"}},
     )
-    assert answer.status_code == 404
+    # Not a household of hers: 422 naming it, the same as for one that does not exist.
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["field"] == "household_id"
     # Ben leaves: he sees nothing more, but keeps his line in the balances.
     left = await client.delete(f"/api/households/{home}/members/{ben}/", headers=heads[1])
     assert left.status_code == 204, left.text

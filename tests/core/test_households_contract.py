@@ -51,18 +51,19 @@ async def test_entries_take_a_household_of_the_callers_only(app, client, alice, 
         "household_id"
     ] == household_id
 
-    # A stranger naming it: 404 naming the household, as for any object not theirs.
+    # A stranger naming it: 422 naming household_id (a 404 on PUT /budgets/7/ would say
+    # budget 7 is gone), the same answer as for a household that does not exist.
     refused = await client.post(path, headers=bob, json=shared)
-    assert refused.status_code == 404
-    assert "household" in refused.text
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["field"] == "household_id"
     own = (await client.post(path, headers=bob, json=ENTRIES[path])).json()
     assert own["household_id"] is None
     moved = await client.patch(
         f"{path}{own['id']}/", headers=bob, json={"household_id": household_id}
     )
-    assert moved.status_code == 404
+    assert moved.status_code == 422
     put = await client.put(f"{path}{own['id']}/", headers=bob, json=shared)
-    assert put.status_code == 404
+    assert put.status_code == 422
     assert (await client.get(f"{path}{own['id']}/", headers=bob)).json() == own
     assert (
         await client.post(path, headers=alice, json={**shared, "household_id": 0})
